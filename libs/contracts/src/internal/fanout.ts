@@ -1,0 +1,66 @@
+/**
+ * Events services publish for gateways on `names.fanout.*` subjects, one subject per
+ * socket.io room. A gateway validates each message with the family's schema and turns it
+ * into client emits with `toEmits` — the only place an internal event becomes a wire event.
+ */
+import { z } from "zod";
+import { MessageObject, UserJoined, UserLeft } from "../protocol/chat";
+import { BalanceChange } from "../protocol/deposits";
+import { NewBet } from "../protocol/bets";
+import type { ServerToClientEvents } from "../protocol/events";
+
+export const ChatFanout = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("new_message"), message: MessageObject }),
+  z.object({ type: z.literal("user_joined"), user: UserJoined }),
+  z.object({ type: z.literal("user_left"), user: UserLeft }),
+]);
+export type ChatFanout = z.infer<typeof ChatFanout>;
+
+export const DepositFanout = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("unconfirmed"), event_id: z.string(), change: BalanceChange }),
+  z.object({ type: z.literal("confirmed"), event_id: z.string(), change: BalanceChange }),
+]);
+export type DepositFanout = z.infer<typeof DepositFanout>;
+
+export const BetFanout = z.object({ type: z.literal("new_bet"), bet: NewBet });
+export type BetFanout = z.infer<typeof BetFanout>;
+
+/** One client emit: an event name and its payload, typed together. */
+export type ClientEmit = {
+  [E in keyof ServerToClientEvents]: [E, ...Parameters<ServerToClientEvents[E]>];
+}[keyof ServerToClientEvents];
+
+export function chatEmits(msg: ChatFanout): ClientEmit[] {
+  switch (msg.type) {
+    case "new_message":
+      return [["new_message", msg.message]];
+    case "user_joined":
+      return [["user_joined", msg.user]];
+    case "user_left":
+      return [["user_left", msg.user]];
+  }
+}
+
+export function depositEmits(msg: DepositFanout): ClientEmit[] {
+  switch (msg.type) {
+    case "unconfirmed":
+      return [["unconfirmed_balance_change", msg.change]];
+    case "confirmed":
+      // The spec names the confirmed event twice; existing apps listen for either.
+      return [
+        ["balance_change", msg.change],
+        ["confirmed_deposit_change", msg.change],
+      ];
+  }
+}
+
+export function betEmits(msg: BetFanout): ClientEmit[] {
+  return [["new_bet", msg.bet]];
+}
+
+export const fanoutFamilies = {
+  chat: { schema: ChatFanout, toEmits: chatEmits },
+  deposits: { schema: DepositFanout, toEmits: depositEmits },
+  bets: { schema: BetFanout, toEmits: betEmits },
+} as const;
+export type FanoutFamily = keyof typeof fanoutFamilies;

@@ -1,0 +1,61 @@
+/**
+ * Request/reply between gateways and services. Each entry names its subject (from
+ * `Names`), request schema and result schema; replies are wrapped in `RpcReply`.
+ */
+import { z } from "zod";
+import { AppId, UserObject } from "../protocol/common";
+import { ChatObject, MessageObject } from "../protocol/chat";
+import { NewBet } from "../protocol/bets";
+import { ErrorCode } from "../protocol/errors";
+import type { Names } from "../names";
+
+export const GatewayId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export const SocketId = z.string().min(1).max(64);
+
+export const ChatJoinRequest = z.object({
+  app_id: AppId,
+  gateway_id: GatewayId,
+  socket_id: SocketId,
+  /** Absent for anonymous sockets: they read history but are not in the userlist. */
+  user: UserObject.optional(),
+});
+export const ChatJoinResult = z.object({ chat: ChatObject });
+
+export const ChatPostRequest = z.object({
+  app_id: AppId,
+  user: UserObject,
+  channel: z.string(),
+  text: z.string(),
+});
+export const ChatPostResult = z.object({ message: MessageObject });
+
+export const ChatLeaveRequest = z.object({
+  app_id: AppId,
+  gateway_id: GatewayId,
+  socket_id: SocketId,
+  user: UserObject,
+});
+export const ChatLeaveResult = z.object({});
+
+export const BetsRecentRequest = z.object({ app_id: AppId });
+export const BetsRecentResult = z.object({ bets: z.array(NewBet) });
+
+export function rpcCatalogue(names: Names) {
+  return {
+    chatJoin: { subject: names.rpc.chatJoin, request: ChatJoinRequest, result: ChatJoinResult },
+    chatPost: { subject: names.rpc.chatPost, request: ChatPostRequest, result: ChatPostResult },
+    chatLeave: { subject: names.rpc.chatLeave, request: ChatLeaveRequest, result: ChatLeaveResult },
+    betsRecent: { subject: names.rpc.betsRecent, request: BetsRecentRequest, result: BetsRecentResult },
+  } as const;
+}
+export type RpcCatalogue = ReturnType<typeof rpcCatalogue>;
+export type RpcName = keyof RpcCatalogue;
+
+/** Every reply is either `{ ok: true, result }` or `{ ok: false, error }` with a client-safe code. */
+export function RpcReply<T extends z.ZodType>(result: T) {
+  return z.discriminatedUnion("ok", [
+    z.object({ ok: z.literal(true), result }),
+    z.object({ ok: z.literal(false), error: ErrorCode, detail: z.string().max(500).optional() }),
+  ]);
+}
+export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: ErrorCode; detail?: string };

@@ -1,0 +1,82 @@
+/**
+ * Every NATS subject, JetStream stream and KV bucket name Socketpot uses, rooted at one
+ * namespace so that several deployments (or test runs) can share a NATS server.
+ *
+ * Subject tokens are only ever built from validated integers or hex digests, never from
+ * user text: a uname containing `.` or `*` must not be able to reach a subject.
+ */
+import { z } from "zod";
+
+export const Namespace = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,48}$/, "namespace must be 1-48 chars of A-Z a-z 0-9 _ -");
+
+export const DEFAULT_NAMESPACE = "socketpot";
+
+function idToken(value: number, what: string): string {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`${what} must be a non-negative safe integer, got ${String(value)}`);
+  }
+  return String(value);
+}
+
+function hexToken(value: string, what: string): string {
+  if (!/^[0-9a-f]{1,128}$/.test(value)) throw new TypeError(`${what} must be lowercase hex`);
+  return value;
+}
+
+function nameToken(value: string, what: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new TypeError(`${what} must match [A-Za-z0-9_-]{1,64}`);
+  return value;
+}
+
+export type Names = ReturnType<typeof createNames>;
+
+export function createNames(namespace: string = DEFAULT_NAMESPACE) {
+  const ns = Namespace.parse(namespace);
+  return {
+    namespace: ns,
+    /** JetStream KV bucket holding apps, users, staff and hashed access tokens. */
+    directoryBucket: `${ns}_directory`,
+
+    /** Internal request/reply subjects served by services (queue groups). */
+    rpc: {
+      chatJoin: `${ns}.rpc.chat.join`,
+      chatPost: `${ns}.rpc.chat.post`,
+      chatLeave: `${ns}.rpc.chat.leave`,
+      betsRecent: `${ns}.rpc.bets.recent`,
+    },
+
+    /** Gateway liveness. */
+    gateway: {
+      heartbeat: `${ns}.gateway.heartbeat`,
+      goodbye: `${ns}.gateway.goodbye`,
+    },
+
+    /** Events services publish for gateways, one subject per socket.io room. */
+    fanout: {
+      all: `${ns}.out.>`,
+      chat: (appId: number) => `${ns}.out.chat.${idToken(appId, "app_id")}`,
+      deposits: (appId: number, authId: number) =>
+        `${ns}.out.deposits.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
+      bets: (appId: number) => `${ns}.out.bets.${idToken(appId, "app_id")}`,
+    },
+
+    /** What other Moneypot services publish. */
+    upstream: {
+      walletStream: `${ns}_WALLET`,
+      walletAll: `${ns}.wallet.>`,
+      wallet: (appId: number, authId: number) =>
+        `${ns}.wallet.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
+      walletDeadLetterStream: `${ns}_WALLET_DLQ`,
+      walletDeadLetter: `${ns}.wallet-dlq`,
+      betsAll: `${ns}.bets.*`,
+      bets: (appId: number) => `${ns}.bets.${idToken(appId, "app_id")}`,
+    },
+
+    /** Build a name for a KV bucket or durable consumer owned by one service. */
+    bucket: (purpose: string) => `${ns}_${nameToken(purpose, "bucket purpose")}`,
+    durable: (purpose: string) => `${ns}_${nameToken(purpose, "durable purpose")}`,
+    hexToken: (value: string) => hexToken(value, "token"),
+  } as const;
+}

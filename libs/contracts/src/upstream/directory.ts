@@ -1,0 +1,70 @@
+/**
+ * The directory: apps, users, per-app staff and access tokens, in a JetStream KV bucket
+ * (`names.directoryBucket`). Moneypot writes it; the gateway and chat read it.
+ *
+ * Keys:
+ *   apps.<app_id>                  -> AppRecord
+ *   users.<auth_id>                -> UserRecord
+ *   unames.<sha256(lowercase uname)> -> UnameRecord (uniqueness + lookup by name)
+ *   staff.<app_id>.<auth_id>       -> StaffRecord
+ *   tokens.<sha256(token)>         -> TokenRecord (a revoked token is a deleted key)
+ * The raw token is never stored.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { AppId, AuthId, IsoDate } from "../protocol/common";
+
+export const Uname = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[A-Za-z0-9_.-]+$/, "uname must be 1-32 chars of A-Z a-z 0-9 _ . -");
+
+export const AppRecord = z.object({
+  id: AppId,
+  name: z.string().min(1).max(100),
+  owner_auth_id: AuthId,
+});
+export type AppRecord = z.infer<typeof AppRecord>;
+
+export const UserRecord = z.object({ auth_id: AuthId, uname: Uname });
+export type UserRecord = z.infer<typeof UserRecord>;
+
+export const UnameRecord = z.object({ auth_id: AuthId });
+export type UnameRecord = z.infer<typeof UnameRecord>;
+
+export const StaffRecord = z.object({ app_id: AppId, auth_id: AuthId, role: z.literal("MOD") });
+export type StaffRecord = z.infer<typeof StaffRecord>;
+
+export const TokenRecord = z.object({
+  app_id: AppId,
+  auth_id: AuthId,
+  /** null: never expires. */
+  expires_at: IsoDate.nullable(),
+});
+export type TokenRecord = z.infer<typeof TokenRecord>;
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export const tokenHash = (token: string): string => sha256Hex(token.trim().toLowerCase());
+export const unameHash = (uname: string): string => sha256Hex(uname.toLowerCase());
+
+function id(value: number): string {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`invalid id ${String(value)}`);
+  return String(value);
+}
+
+export const directoryKeys = {
+  app: (appId: number) => `apps.${id(appId)}`,
+  user: (authId: number) => `users.${id(authId)}`,
+  uname: (uname: string) => `unames.${unameHash(uname)}`,
+  staff: (appId: number, authId: number) => `staff.${id(appId)}.${id(authId)}`,
+  /** Takes the hash, never the token. */
+  token: (hash: string) => {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new TypeError("token key needs a sha256 hex digest");
+    return `tokens.${hash}`;
+  },
+  tokensPrefix: "tokens.",
+} as const;
