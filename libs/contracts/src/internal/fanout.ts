@@ -58,9 +58,17 @@ export function betEmits(msg: BetFanout): ClientEmit[] {
   return [["new_bet", msg.bet]];
 }
 
+/**
+ * `dedupeKey` names a message so that a gateway drops a second copy (a service that
+ * crashed between publishing and recording may publish a notification again).
+ */
 export const fanoutFamilies = {
-  chat: { schema: ChatFanout, toEmits: chatEmits },
-  deposits: { schema: DepositFanout, toEmits: depositEmits },
-  bets: { schema: BetFanout, toEmits: betEmits },
+  chat: { schema: ChatFanout, toEmits: chatEmits, dedupeKey: (_: ChatFanout): string | undefined => undefined },
+  deposits: {
+    schema: DepositFanout,
+    toEmits: depositEmits,
+    dedupeKey: (msg: DepositFanout): string | undefined => `${msg.type}:${msg.event_id}`,
+  },
+  bets: { schema: BetFanout, toEmits: betEmits, dedupeKey: (msg: BetFanout): string | undefined => `bet:${msg.bet.id}` },
 } as const;
 export type FanoutFamily = keyof typeof fanoutFamilies;
