@@ -4,7 +4,7 @@
  * receives the same post and broadcasts the same payload to the same N clients, in the same
  * run. Reports deliveries/s and p50/p99 delivery latency, and the ratios.
  *
- * Args: sizes=1000,5000  messages=20 (per size and server)  NATS_URL / DATABASE_URL from env.
+ * Args: sizes=1000,5000  messages=40 (per size and server)  rounds=4  NATS_URL / DATABASE_URL from env.
  * Loopback only; every loop is bounded in count and time.
  */
 import { spawn } from "node:child_process";
@@ -13,7 +13,6 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Server } from "socket.io";
-import { io as connectIo, type Socket as ClientSocket } from "socket.io-client";
 import { pino } from "pino";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -22,8 +21,8 @@ import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 import { applyMigrations, dropDatabase, ensureDatabase } from "@socketpot/chat";
 import { GatewayEnv, createGatewayService } from "@socketpot/gateway";
 
-const CONNECT_CONCURRENCY = 100;
-const PHASE_TIMEOUT_MS = 45_000;
+const CHAT_MAIN = fileURLToPath(new URL("../../services/chat/src/main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Measured {
   deliveries: number;
@@ -33,110 +32,56 @@ interface Measured {
   p99: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += CONNECT_CONCURRENCY) {
-    const batch = Array.from({ length: Math.min(CONNECT_CONCURRENCY, count - i) }, (_, j) => make(i + j));
-    out.push(...(await Promise.all(batch)));
-  }
-  return out;
-}
-
-function openClient(url: string): Promise<ClientSocket> {
-  return new Promise((resolve, reject) => {
-    const c = connectIo(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 20_000 });
-    const timer = setTimeout(() => reject(new Error("connect timeout")), 30_000);
-    c.once("connect", () => {
-      clearTimeout(timer);
-      resolve(c);
-    });
-    c.once("connect_error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-function ack<T>(c: ClientSocket, event: string, payload: unknown, timeoutMs = 20_000): Promise<[string | null, T | undefined]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ack for ${event}`)), timeoutMs);
-    c.emit(event, payload, (err: string | null, result?: T) => {
-      clearTimeout(timer);
-      resolve([err, result]);
-    });
-  });
-}
-
-/**
- * Sends `messages` posts from `sender` as fast as it can and waits until every receiver
- * got every one (or the phase times out). Latency: receive time minus send time of that
- * message, same process clock.
- */
-async function measure(sender: ClientSocket, receivers: ClientSocket[], messages: number, tag: string): Promise<Measured> {
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const expected = receivers.length * messages;
-  let lastAt = 0;
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  const onMessage = (m: { text: string }) => {
-    const t0 = sentAt.get(m.text);
-    if (t0 === undefined) return;
-    const now = performance.now();
-    latencies.push(now - t0);
-    lastAt = now;
-    if (latencies.length === expected) done();
-  };
-  for (const r of receivers) r.on("new_message", onMessage);
-  const firstAt = performance.now();
-  for (let i = 0; i < messages; i++) {
-    const text = `${tag} ${i}`;
-    sentAt.set(text, performance.now());
-    sender.emit("new_message", { text }, () => undefined);
-  }
-  const timeout = new Promise<void>((r) => setTimeout(r, PHASE_TIMEOUT_MS).unref());
-  await Promise.race([finished, timeout]);
-  for (const r of receivers) r.off("new_message", onMessage);
-  latencies.sort((a, b) => a - b);
-  return {
-    deliveries: latencies.length,
-    expected,
-    seconds: (lastAt - firstAt) / 1000,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
-}
-
-async function bareRun(n: number, messages: number): Promise<Measured> {
+/** A plain socket.io server: the same post in, the same payload broadcast with io.emit. */
+async function startBare(): Promise<{ url: string; stop(): Promise<void> }> {
   const http = createServer();
   const io = new Server(http, { allowEIO3: true });
   io.on("connection", (socket) => {
     socket.on("new_message", (payload: { text: string }, cb: (err: null, m: unknown) => void) => {
-      const message = { id: 1, channel: "lobby", text: payload.text, created_at: new Date().toISOString(), user: { uname: "bench", auth_id: 1, role: "MEMBER" } };
+      const message = {
+        id: 1,
+        channel: "lobby",
+        text: payload.text,
+        created_at: new Date().toISOString(),
+        user: { uname: "bench_poster", auth_id: 1, role: "MEMBER" },
+      };
       io.emit("new_message", message);
       cb(null, message);
     });
   });
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const receivers = await inBatches(n, () => openClient(url));
-  const sender = await openClient(url);
-  try {
-    await measure(sender, receivers, 5, "warmup");
-    return await measure(sender, receivers, messages, "bench");
-  } finally {
-    for (const c of [...receivers, sender]) c.close();
-    await new Promise<void>((r) => io.close(() => r()));
-  }
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((r) => io.close(() => r())),
+  };
 }
 
-const CHAT_MAIN = fileURLToPath(new URL("../../services/chat/src/main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CLIENTS = fileURLToPath(new URL("../support/fanout-clients.ts", import.meta.url));
+
+/** Runs the client process for one N; resolves with its measurements. */
+function runClients(input: Record<string, unknown>): Promise<{ bare: Measured; full: Measured }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLIENTS, JSON.stringify(input)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split("\n").pop() ?? "";
+      try {
+        resolve(JSON.parse(line) as { bare: Measured; full: Measured });
+      } catch {
+        reject(new Error(`client process failed (${code}): ${err.slice(-2000)}`));
+      }
+    });
+  });
+}
+
 
 async function spawnChat(env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", CHAT_MAIN], {
@@ -227,23 +172,6 @@ async function startFullPath(): Promise<FullPath> {
   };
 }
 
-async function fullRun(path: FullPath, n: number, messages: number): Promise<Measured> {
-  const authed = async (token?: string) => {
-    const c = await openClient(path.url);
-    const [err] = await ack(c, "auth", { app_id: path.appId, access_token: token, subscriptions: ["CHAT"] });
-    if (err) throw new Error(`auth failed: ${err}`);
-    return c;
-  };
-  const receivers = await inBatches(n, () => authed());
-  const sender = await authed(path.token);
-  try {
-    await measure(sender, receivers, 5, "warmup");
-    return await measure(sender, receivers, messages, "bench");
-  } finally {
-    for (const c of [...receivers, sender]) c.close();
-  }
-}
-
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : "n/a");
 
 export default {
@@ -253,16 +181,25 @@ export default {
     const sizes = (args.sizes ?? "1000,5000").split(",").map(Number).filter((n) => n > 0 && n <= 5000);
     const messages = Math.min(100, Math.max(1, Number(args.messages ?? 40)));
     const rows: Record<string, string | number>[] = [];
+    const rounds = Math.min(10, Math.max(1, Number(args.rounds ?? 4)));
     const path = await startFullPath();
+    const bareServer = await startBare();
     try {
       for (const n of sizes) {
-        const bare = await bareRun(n, messages);
-        const full = await fullRun(path, n, messages);
+        const { bare, full } = await runClients({
+          bareUrl: bareServer.url,
+          gatewayUrl: path.url,
+          appId: path.appId,
+          token: path.token,
+          n,
+          messages,
+          rounds,
+        });
         const bareRate = bare.deliveries / bare.seconds;
         const fullRate = full.deliveries / full.seconds;
         rows.push({
           N: n,
-          messages,
+          messages: `${messages} (${rounds} interleaved rounds)`,
           "bare deliveries/s": Math.round(bareRate),
           "socketpot deliveries/s": Math.round(fullRate),
           "throughput ratio": `${fmt((fullRate / bareRate) * 100, 0)}%`,
@@ -275,6 +212,7 @@ export default {
         });
       }
     } finally {
+      await bareServer.stop();
       await path.stop();
     }
     return {
@@ -283,8 +221,9 @@ export default {
       notes: [
         "Full path: sender socket -> gateway -> NATS request -> chat (mute check, insert into PostgreSQL) -> NATS publish -> gateway -> socket.io room of the app.",
         "Bare: the same sender event to a plain socket.io server that broadcasts the same payload with io.emit.",
-        "Messages are sent back to back; deliveries/s = deliveries / (last delivery - first send). Latency per delivery = receive - send (one clock).",
-        "Clients, servers, NATS and PostgreSQL share one 2-core machine (websocket transport, loopback).",
+        "Closed loop: each message is sent once every socket got the previous one; deliveries/s = deliveries / total time; latency per delivery = receive - send (one clock), so p99 is the time to reach nearly all N sockets.",
+        "Servers (bare socket.io and the gateway) share one process; chat runs in its own process; the clients (N per server plus a sender each, websocket transport) run in a third; rounds alternate bare/socketpot so both see the same machine load.",
+        "Everything (clients, servers, NATS, PostgreSQL) shares one 2-core machine on loopback.",
       ],
     };
   },
