@@ -234,11 +234,12 @@ export class ChatRepository {
 
   /**
    * Gateways not heard from for `missedBeats` heartbeat intervals are dead: their sockets
-   * are dropped, and sockets of gateways without a row (orphans) too; their users are due
+   * are dropped, and (when `sweepOrphans`, or when some died) sockets of gateways without a
+   * row; their users are due
    * for a check at once (detecting the death took longer than any linger, and clients
    * that reconnected elsewhere meanwhile are kept). Returns the dead ids.
    */
-  async reapDeadGateways(missedBeats: number): Promise<string[]> {
+  async reapDeadGateways(missedBeats: number, sweepOrphans: boolean): Promise<string[]> {
     return this.prisma.$transaction(async (tx) => {
       const dead = await tx.$queryRaw<Array<{ gateway_id: string }>>`
         DELETE FROM chat_gateway
@@ -246,7 +247,9 @@ export class ChatRepository {
         RETURNING gateway_id`;
       const ids = dead.map((d) => d.gateway_id);
       await dropSockets(tx, ids, 0);
-      // Sockets whose gateway row is gone (e.g. registered while the gateway was being reaped).
+      // Sockets whose gateway row is gone (registered while the gateway was being reaped):
+      // a full anti-join, so only now and then.
+      if (!sweepOrphans && ids.length === 0) return ids;
       await tx.$executeRaw`
         WITH orphans AS (
           DELETE FROM chat_socket s

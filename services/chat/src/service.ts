@@ -49,6 +49,7 @@ export interface ChatService {
 
 const QUEUE = "socketpot-chat";
 const PURGE_EVERY_MS = 60_000;
+const SWEEP_EVERY_MS = 30_000;
 
 export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatService {
   const names = createNames(config.SOCKETPOT_NAMESPACE);
@@ -62,6 +63,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
   const lingerTimers = new Map<number, NodeJS.Timeout>();
   let reaping: Promise<void> | undefined;
   let lastPurge = 0;
+  let lastSweep = 0;
   let stopped = false;
   /** Gateways are only declared dead once the database has been reachable for a grace period. */
   let healthySince = Date.now();
@@ -93,7 +95,9 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
     if (!repo || stopped) return;
     try {
       if (Date.now() - healthySince >= config.CHAT_GATEWAY_GRACE_MS) {
-        const dead = await repo.reapDeadGateways(config.CHAT_GATEWAY_MISSED_BEATS);
+        const sweep = Date.now() - lastSweep > SWEEP_EVERY_MS;
+        if (sweep) lastSweep = Date.now();
+        const dead = await repo.reapDeadGateways(config.CHAT_GATEWAY_MISSED_BEATS, sweep);
         if (dead.length) log.warn({ gateways: dead }, "gateways stopped sending heartbeats; their sockets were dropped");
       }
       for (let round = 0; round < 20; round++) {
