@@ -137,6 +137,23 @@ describe("presence", () => {
     expect(events).toHaveLength(2);
   });
 
+  it("tabs opened and closed all at once, across gateways and chat replicas: one user_joined, one user_left", async () => {
+    const app = await seedApp(writer, 1);
+    const watcher = await authed(gwB.url, app.app_id, undefined);
+    const events = record(watcher.client, ["user_joined", "user_left"]);
+    const me = app.members[0]!;
+    const tabs = await Promise.all([gwA, gwB, gwA, gwB, gwA, gwB].map((gw) => authed(gw.url, app.app_id, me.token)));
+    await waitFor(async () => (await socketCount(app.app_id, me.auth_id)) === tabs.length, 10_000, "all sockets");
+    await Promise.all(tabs.map((t) => closed(t.client)));
+    await waitFor(() => events.some((e) => e.event === "user_left"), LINGER_MS + 10_000, "user_left");
+    const someoneElse = await authed(gwA.url, app.app_id, app.mod.token);
+    await marker(someoneElse.client, watcher.client);
+    expect(events.filter((e) => e.payload.uname === me.uname)).toEqual([
+      { event: "user_joined", payload: { uname: me.uname, auth_id: me.auth_id, role: "MEMBER" } },
+      { event: "user_left", payload: { uname: me.uname } },
+    ]);
+  });
+
   it("a tab reopened within the linger produces no leave/join noise", async () => {
     const app = await seedApp(writer, 1);
     const watcher = await authed(gwA.url, app.app_id, undefined);
