@@ -51,6 +51,8 @@ export interface BetStreamStats {
   /** Valid bets not chosen (over the rate) or lost to a handover. */
   dropped: number;
   jackpots: number;
+  /** Windows closed so far (one per BETS_WINDOW_MS). */
+  windows: number;
   apps: number;
   partitions: number[];
   active_partitions: number;
@@ -83,7 +85,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   });
   /** `active[p]` is 1 while this replica may sample partition p (refreshed every window). */
   const active = new Uint8Array(P);
-  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, published: 0, lost: 0 };
+  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, published: 0, lost: 0, windows: 0 };
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
   /** Upstream subjects are `<prefix><app_id>`. */
   const prefix = names.upstream.bets(0).slice(0, -1);
@@ -149,6 +151,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   function flush(): void {
     const t = now();
     tickNow = t;
+    counters.windows++;
     refreshActive(t);
     for (const emission of sampler.flush(t)) {
       if (active[emission.appId % P] === 0) {
@@ -181,6 +184,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       published: counters.published,
       dropped: sampler.stats.dropped + counters.lost,
       jackpots: sampler.stats.jackpots,
+      windows: counters.windows,
       apps: sampler.appCount,
       partitions: leases.owned(),
       active_partitions: activeCount,
