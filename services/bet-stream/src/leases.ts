@@ -60,7 +60,9 @@ export class PartitionLeases {
   private ttlMs: number;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
+  private rebalancing: Promise<void> | undefined;
+  private lastTarget: number | undefined;
   private stopped = false;
   /** Live replicas seen at the last tick. */
   liveReplicas = 0;
@@ -109,7 +111,7 @@ export class PartitionLeases {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.ticking?.catch(() => undefined);
+    await Promise.all([this.renewing, this.rebalancing]);
     const kv = this.kv;
     if (!kv) return;
     for (const [p, lease] of [...this.leases]) {
@@ -119,59 +121,78 @@ export class PartitionLeases {
     await kv.delete(REPLICA_PREFIX + this.opts.replicaId).catch(() => undefined);
   }
 
-  /** One renew-and-rebalance round; rounds never overlap. */
+  /**
+   * Starts a renewal and a rebalance unless one is still running. They run apart so that
+   * a slow rebalance (listing replicas, trying partitions) never delays a renewal.
+   */
   tick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.ticking) return this.ticking;
-    this.ticking = this.round()
-      .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "lease round failed"))
-      .finally(() => (this.ticking = undefined));
-    return this.ticking;
+    this.renewing ??= this.renew()
+      .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "lease renewal failed"))
+      .finally(() => (this.renewing = undefined));
+    this.rebalancing ??= this.rebalance()
+      .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "partition rebalance failed"))
+      .finally(() => (this.rebalancing = undefined));
+    return Promise.all([this.renewing, this.rebalancing]).then(() => undefined);
   }
 
-  private async round(): Promise<void> {
+  private value(): string {
+    return JSON.stringify({ replica: this.opts.replicaId });
+  }
+
+  /**
+   * Renews presence and every lease. A lease past its local validity stays on the list
+   * (inactive) until a renewal says whether it is still ours: if nobody wrote the key
+   * since, the update succeeds and the replica carries on where it stopped.
+   */
+  private async renew(): Promise<void> {
     const kv = this.kv!;
-    const { partitions, replicaId } = this.opts;
     const sent = this.now();
-    const value = JSON.stringify({ replica: replicaId });
-
-    // Leases past their local validity are gone, whatever the server says.
-    for (const [p, lease] of [...this.leases]) if (sent >= lease.validUntil) this.lose(p, "expired");
-
-    await kv.put(REPLICA_PREFIX + replicaId, value);
-    await kv.put(CONFIG_KEY, JSON.stringify({ partitions }));
-    await Promise.all(
-      [...this.leases].map(async ([p, lease]) => {
+    const value = this.value();
+    await Promise.all([
+      kv.put(REPLICA_PREFIX + this.opts.replicaId, value),
+      kv.put(CONFIG_KEY, JSON.stringify({ partitions: this.opts.partitions })),
+      ...[...this.leases].map(async ([p, lease]) => {
         try {
           const revision = await kv.update(partitionKey(p), value, lease.revision);
-          const current = this.leases.get(p);
-          if (current === lease) {
+          if (this.leases.get(p) === lease) {
             lease.revision = revision;
             lease.validUntil = this.validUntil(sent);
           }
         } catch {
-          this.lose(p, "renewal refused");
+          if (this.leases.get(p) === lease) this.lose(p, "renewal refused");
         }
       }),
-    );
-    if (this.stopped) return;
+    ]);
+  }
 
-    let live = 0;
-    for await (const _ of await kv.keys(REPLICA_PREFIX + ">")) live++;
-    this.liveReplicas = Math.max(1, live);
+  /** Aims for ceil(P / live replicas) partitions: releases extras, takes free ones. */
+  private async rebalance(): Promise<void> {
+    const kv = this.kv!;
+    const { partitions, replicaId } = this.opts;
+    const live = new Set<string>();
+    for await (const key of await kv.keys(REPLICA_PREFIX + ">")) live.add(key);
+    if (this.stopped) return;
+    this.liveReplicas = Math.max(1, live.size);
     const target = Math.ceil(partitions / this.liveReplicas);
 
-    // Release extras, highest partitions first.
+    // Release extras (highest partitions first), only when two rounds in a row ask for it,
+    // so that a replica list read mid-change does not move partitions back and forth.
     const mine = this.owned();
-    while (mine.length > target) {
-      const p = mine.pop()!;
-      const lease = this.leases.get(p)!;
-      this.lose(p, "rebalance");
-      await kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch(() => undefined);
+    const release = mine.length > target && this.lastTarget !== undefined && mine.length > this.lastTarget;
+    this.lastTarget = target;
+    if (release) {
+      while (mine.length > target) {
+        const p = mine.pop()!;
+        const lease = this.leases.get(p)!;
+        this.lose(p, "rebalance");
+        await kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch(() => undefined);
+      }
     }
 
     // Take free partitions, starting at a replica-specific offset to spread contention.
     if (this.leases.size < target) {
+      const value = this.value();
       const offset = hash(replicaId) % partitions;
       for (let i = 0; i < partitions && this.leases.size < target && !this.stopped; i++) {
         const p = (offset + i) % partitions;
@@ -184,7 +205,7 @@ export class PartitionLeases {
             return;
           }
           this.leases.set(p, { revision, activeFrom: at + this.opts.quietMs, validUntil: this.validUntil(at) });
-          this.opts.log.info({ partition: p, replica: replicaId }, "partition taken");
+          this.opts.log.info({ partition: p }, "partition taken");
         } catch {
           // held by another replica
         }
@@ -199,7 +220,7 @@ export class PartitionLeases {
 
   private lose(partition: number, reason?: string): void {
     if (!this.leases.delete(partition)) return;
-    if (reason) this.opts.log.info({ partition, replica: this.opts.replicaId, reason }, "partition released");
+    if (reason) this.opts.log.info({ partition, reason }, "partition released");
     this.opts.onLost?.(partition);
   }
 
