@@ -68,7 +68,11 @@ afterAll(async () => {
 
 /** Waits until the service has taken in `accepted` bets and closed two more windows, and the clients have caught up. */
 async function settle(accepted: number, caughtUp: () => boolean): Promise<void> {
-  await waitFor(() => bs.service.stats().accepted + bs.service.stats().invalid >= accepted, 30_000, `bet-stream to take in ${accepted} bets`);
+  const taken = () => {
+    const s = bs.service.stats();
+    return s.accepted + s.prefiltered + s.invalid;
+  };
+  await waitFor(() => taken() >= accepted, 30_000, `bet-stream to take in ${accepted} bets`);
   const w = bs.service.stats().windows;
   await waitFor(() => bs.service.stats().windows >= w + 2, 10_000, "two more windows");
   await waitFor(caughtUp, 10_000, "clients to receive what was published");

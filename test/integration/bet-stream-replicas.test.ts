@@ -130,8 +130,8 @@ describe("bet-stream replicas", () => {
     checkStreams();
     const stats = await replicaStats(ns.nc, ns.namespace);
     // each replica decoded only its own apps' bets
-    for (const s of stats) expect(s.accepted + s.foreign).toBe(s.received);
-    expect(stats.reduce((n, s) => n + s.accepted, 0)).toBe(sent.length);
+    for (const s of stats) expect(s.accepted + s.prefiltered + s.foreign).toBe(s.received);
+    expect(stats.reduce((n, s) => n + s.accepted + s.prefiltered, 0)).toBe(sent.length);
   }, 90_000);
 
   it("moves a killed replica's apps to the survivor within seconds", async () => {

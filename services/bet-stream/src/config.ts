@@ -25,6 +25,15 @@ export const BetStreamEnv = z
     BETS_APP_IDLE_MS: envInt(1_000, 7 * 24 * 3_600_000).default(3_600_000),
     /** Invalid upstream bets logged per minute at most (all are counted). */
     BETS_INVALID_LOGS_PER_MINUTE: envInt(0, 100_000).default(20),
+    /**
+     * Validate every bet against the schema, also those that cannot be chosen (their
+     * window already holds enough better bets); off, such bets are dropped right after
+     * JSON.parse (much cheaper for busy apps) and invalid ones among them go uncounted.
+     */
+    BETS_VALIDATE_ALL: z
+      .enum(["true", "false", "1", "0"])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
     /** Identifies this replica in the lease bucket; random per process when unset. */
     BETS_REPLICA_ID: z
       .string()

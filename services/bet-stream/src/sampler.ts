@@ -115,6 +115,25 @@ export class WindowSampler<T> {
     }
   }
 
+  /**
+   * Whether a (non-jackpot) bet with this score could still be chosen in the app's open
+   * window: false once the window holds `ratePerSecond` bets that score at least as high.
+   * Lets the caller skip work (schema validation) for bets that would be dropped anyway.
+   */
+  admits(appId: number, score: number): boolean {
+    const app = this.apps.get(appId);
+    if (app === undefined || app.heap.length < this.config.ratePerSecond) return true;
+    return score > app.heap[0]!.score;
+  }
+
+  /** Counts a bet the caller dropped because `admits` said it could not be chosen. */
+  countRejected(appId: number): void {
+    const app = this.apps.get(appId);
+    if (app === undefined) return;
+    app.seen++;
+    this.stats.offered++;
+  }
+
   /** Close every open window; returns what to emit, per app, in arrival order. */
   flush(now: number): Emission<T>[] {
     const out: Emission<T>[] = [];

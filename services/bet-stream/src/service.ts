@@ -46,9 +46,14 @@ export interface BetStreamStats {
   invalid: number;
   /** Valid bets offered to the sampler. */
   accepted: number;
+  /**
+   * Bets dropped after JSON.parse without schema validation because they could not be
+   * chosen (their window already held enough better bets); 0 with BETS_VALIDATE_ALL.
+   */
+  prefiltered: number;
   /** `new_bet` messages published. */
   published: number;
-  /** Valid bets not chosen (over the rate) or lost to a handover. */
+  /** Bets not chosen (over the rate; prefiltered ones included) or lost to a handover. */
   dropped: number;
   jackpots: number;
   /** Windows closed so far (one per BETS_WINDOW_MS). */
@@ -85,7 +90,9 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   });
   /** `active[p]` is 1 while this replica may sample partition p (refreshed every window). */
   const active = new Uint8Array(P);
-  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, published: 0, lost: 0, windows: 0 };
+  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, prefiltered: 0, published: 0, lost: 0, windows: 0 };
+  const validateAll = config.BETS_VALIDATE_ALL;
+  const textDecoder = new TextDecoder();
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
   /** Upstream subjects are `<prefix><app_id>`. */
   const prefix = names.upstream.bets(0).slice(0, -1);
@@ -134,12 +141,32 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       counters.foreign++;
       return;
     }
-    const decoded = decode(MoneypotBet, data);
-    if (!decoded.ok) {
-      invalid(subject, decoded.error);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(textDecoder.decode(data));
+    } catch {
+      invalid(subject, "not valid JSON");
       return;
     }
-    const bet = decoded.value;
+    // A bet that cannot be chosen (its window already holds enough better bets) is dropped
+    // before the schema check, unless every bet is to be validated.
+    if (!validateAll && typeof raw === "object" && raw !== null) {
+      const { wager, profit } = raw as { wager?: unknown; profit?: unknown };
+      if (typeof wager === "number" && typeof profit === "number") {
+        const fields = { wager, profit };
+        if (!isJackpot(fields, scoreConfig) && !sampler.admits(appId, scoreBet(fields, scoreConfig))) {
+          counters.prefiltered++;
+          sampler.countRejected(appId);
+          return;
+        }
+      }
+    }
+    const parsed = MoneypotBet.safeParse(raw);
+    if (!parsed.success) {
+      invalid(subject, parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
+      return;
+    }
+    const bet = parsed.data;
     if (bet.app_id !== appId) {
       invalid(subject, `app_id ${bet.app_id} differs from the subject's`);
       return;
@@ -181,6 +208,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       foreign: counters.foreign,
       invalid: counters.invalid,
       accepted: counters.accepted,
+      prefiltered: counters.prefiltered,
       published: counters.published,
       dropped: sampler.stats.dropped + counters.lost,
       jackpots: sampler.stats.jackpots,

@@ -150,6 +150,22 @@ describe("WindowSampler", () => {
     expect(s.stats).toEqual({ offered: 21, emitted: 3, dropped: 18, jackpots: 1 });
   });
 
+  it("says whether a bet could still be chosen, and counts the ones the caller skips", () => {
+    const s = sampler(3, 250);
+    expect(s.admits(1, 0)).toBe(true);
+    offer(s, 1, [{ id: 1, score: 5 }, { id: 2, score: 7 }], 0);
+    expect(s.admits(1, 1)).toBe(true); // window not full yet
+    offer(s, 1, [{ id: 3, score: 6 }], 0);
+    expect(s.admits(1, 5)).toBe(false); // ties lose to the earlier bet
+    expect(s.admits(1, 5.5)).toBe(true);
+    s.countRejected(1);
+    s.countRejected(1);
+    const [e] = s.flush(250);
+    // 5 bets seen in the window: overloaded, so one (the best) passes
+    expect(ids(e!.items)).toEqual([2]);
+    expect(s.stats).toEqual({ offered: 5, emitted: 1, dropped: 4, jackpots: 0 });
+  });
+
   it("rejects a nonsensical configuration", () => {
     expect(() => sampler(0)).toThrow(RangeError);
     expect(() => sampler(10, 0)).toThrow(RangeError);
