@@ -7,8 +7,9 @@
  *
  * - budget: at most `ratePerSecond` bets per app in any 1 s interval (a log of recent
  *   emissions), and when a window has more bets than the budget allows, at most
- *   `ceil(ratePerSecond * windowMs / 1000)` of them per window, so a busy app's stream is
- *   spread over the second instead of arriving as one burst;
+ *   `ceil(ratePerSecond * windowMs / 1000)` of them per window (more when a flush comes
+ *   late and the window was longer), so a busy app's stream is spread over the second
+ *   instead of arriving as one burst;
  * - if every bet of the window fits the 1 s budget, all pass, in arrival order;
  * - otherwise the highest-scoring bets pass (ties: the earlier bet), in arrival order;
  * - jackpots always pass. They count against the budget (they use it up first), but are
@@ -71,6 +72,7 @@ export class WindowSampler<T> {
   private readonly apps = new Map<number, AppState<T>>();
   private dirty: AppState<T>[] = [];
   private seq = 0;
+  private lastFlush: number | undefined;
   readonly stats: SamplerStats = { offered: 0, emitted: 0, dropped: 0, jackpots: 0 };
 
   constructor(config: SamplerConfig) {
@@ -137,11 +139,15 @@ export class WindowSampler<T> {
   /** Close every open window; returns what to emit, per app, in arrival order. */
   flush(now: number): Emission<T>[] {
     const out: Emission<T>[] = [];
+    // A late flush (busy event loop) closes a longer window: its share grows with it.
+    const elapsed = this.lastFlush === undefined ? this.config.windowMs : Math.max(this.config.windowMs, now - this.lastFlush);
+    this.lastFlush = now;
+    const share = Math.max(this.perWindow, Math.ceil((this.config.ratePerSecond * Math.min(elapsed, RATE_INTERVAL_MS)) / RATE_INTERVAL_MS));
     const dirty = this.dirty;
     this.dirty = [];
     for (const app of dirty) {
       app.dirty = false;
-      const items = this.closeWindow(app, now);
+      const items = this.closeWindow(app, now, share);
       if (items.length > 0) out.push({ appId: app.appId, items });
     }
     return out;
@@ -177,7 +183,7 @@ export class WindowSampler<T> {
     return n;
   }
 
-  private closeWindow(app: AppState<T>, now: number): T[] {
+  private closeWindow(app: AppState<T>, now: number, share: number): T[] {
     const { ratePerSecond } = this.config;
     // Expire emissions older than the rate interval.
     while (app.logTimes.length > 0 && now - app.logTimes[0]! >= RATE_INTERVAL_MS) {
@@ -193,7 +199,7 @@ export class WindowSampler<T> {
       // Everything fits: the heap holds every non-jackpot bet of the window.
       chosen = jackpots.length === 0 ? heap : heap.concat(jackpots);
     } else {
-      const slots = Math.max(0, Math.min(available, this.perWindow) - jackpots.length);
+      const slots = Math.max(0, Math.min(available, share) - jackpots.length);
       chosen = jackpots.slice();
       if (slots > 0) {
         // Best `slots` of the heap: sort descending by score, ties to the earlier bet.

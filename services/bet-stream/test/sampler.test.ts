@@ -87,6 +87,18 @@ describe("WindowSampler", () => {
     expect(perWindow.slice(0, 4).reduce((a, b) => a + b, 0)).toBe(10);
   });
 
+  it("gives a late, longer window a larger share, still within the rate", () => {
+    const s = sampler(10, 250);
+    let id = 1;
+    const perFlush: number[] = [];
+    for (let t = 0; t < 5000; t += 1000) {
+      offer(s, 1, range(id, 500), t);
+      id += 500;
+      perFlush.push(s.flush(t + 1000).reduce((n, e) => n + e.items.length, 0));
+    }
+    expect(perFlush).toEqual([3, 10, 10, 10, 10]);
+  });
+
   it("never drops a jackpot, even beyond the rate, and counts it against the budget", () => {
     const s = sampler(10, 250);
     const jackpots = range(1000, 15, 0).map((b) => ({ ...b, jackpot: true }));
