@@ -176,6 +176,14 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   }
 
   function flush(): void {
+    try {
+      flushWindows();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "publishing new_bet failed");
+    }
+  }
+
+  function flushWindows(): void {
     const t = now();
     tickNow = t;
     counters.windows++;
@@ -280,8 +288,12 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
             log.error({ err: err.message }, "bets-recent endpoint stopped");
             return;
           }
-          const reply = answerRecent(msg.data);
-          if (reply !== undefined) msg.respond(reply);
+          try {
+            const reply = answerRecent(msg.data);
+            if (reply !== undefined) msg.respond(reply);
+          } catch (e) {
+            log.error({ err: (e as Error).message }, "bets-recent failed");
+          }
         },
       });
       flushTimer = setInterval(flush, config.BETS_WINDOW_MS);
