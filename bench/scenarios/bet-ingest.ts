@@ -9,8 +9,10 @@
  * ahead of what the consumer has processed, so the server never buffers a backlog). The
  * rate is messages / time until the consumer has processed them all. Loopback NATS only.
  *
- * Flags: --bets N (per measurement, default 100000), --window N (default 20000),
- *        --apps 1,100,10000, --rate R (bet-stream BETS_RATE_PER_SECOND, default 10).
+ * The consumers take turns in rounds and each one's best round counts (see `runCase`).
+ *
+ * Flags: --bets N (per measurement, default 40000), --rounds N (default 3),
+ *        --window N (default 20000), --apps 1,100,10000, --rate R (default 10).
  */
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
@@ -90,20 +92,18 @@ interface Workload {
   payloads: Uint8Array[];
 }
 
-function workload(names: Names, apps: number, size: number): Workload {
+/** The same generated bets, round-robin over `apps` apps, on the subjects of `names`. */
+function workload(names: Names, payloads: Uint8Array[], apps: number): Workload {
+  return { subjects: payloads.map((_, i) => names.upstream.bets(1 + (i % apps))), payloads };
+}
+
+function generate(apps: number, size: number): Uint8Array[] {
   const gen = createBetGenerator({ seed: 42, jackpotProbability: 0.0002 });
-  const subjects: string[] = [];
-  const payloads: Uint8Array[] = [];
-  for (let i = 0; i < size; i++) {
-    const appId = 1 + (i % apps);
-    subjects.push(names.upstream.bets(appId));
-    payloads.push(encode(gen.next(appId)));
-  }
-  return { subjects, payloads };
+  return Array.from({ length: size }, (_, i) => encode(gen.next(1 + (i % apps))));
 }
 
 /** Runs one measurement: `processed()` is read every 2 ms into the shared progress counter. */
-async function measure(pub: Publisher, load: Workload, processed: () => number, total: number, window: number): Promise<number> {
+async function measure(pub: Publisher, load: Workload, processed: () => number, total: number, window: number): Promise<{ rate: number; seconds: number }> {
   const base = processed();
   Atomics.store(pub.progress, 0, 0);
   const timer = setInterval(() => Atomics.store(pub.progress, 0, processed() - base), 2);
@@ -112,16 +112,23 @@ async function measure(pub: Publisher, load: Workload, processed: () => number, 
     const sent = await pub.run({ ...load, total, window, maxMs: 60_000 });
     const until = Date.now() + 30_000;
     while (processed() - base < sent && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
-    return ((processed() - base) * 1000) / (performance.now() - start);
+    const seconds = (performance.now() - start) / 1000;
+    return { rate: (processed() - base) / seconds, seconds };
   } finally {
     clearInterval(timer);
   }
 }
 
-async function ceiling(nc: NatsConnection, names: Names, pub: Publisher, load: Workload, total: number, window: number): Promise<number> {
+interface Consumer {
+  processed(): number;
+  close(): Promise<void>;
+}
+
+/** The ceiling: a bare subscriber that only decodes each message. */
+async function decodingSubscriber(nc: NatsConnection, names: Names): Promise<Consumer> {
   let n = 0;
-  const decoder = new TextDecoder();
   let sink = 0;
+  const decoder = new TextDecoder();
   const sub = nc.subscribe(names.upstream.betsAll, {
     callback: (_err, msg) => {
       const v = JSON.parse(decoder.decode(msg.data)) as { id: number };
@@ -130,17 +137,17 @@ async function ceiling(nc: NatsConnection, names: Names, pub: Publisher, load: W
     },
   });
   await nc.flush();
-  try {
-    await measure(pub, load, () => n, Math.min(20_000, total), window); // warm-up
-    return await measure(pub, load, () => n, total, window);
-  } finally {
-    sub.unsubscribe();
-    if (sink === 0.5) console.log(sink);
-  }
+  return {
+    processed: () => n,
+    async close() {
+      sub.unsubscribe();
+      if (sink === 0.5) console.log(sink);
+    },
+  };
 }
 
 /** A bare subscriber that decodes each message and publishes it again: the cost of a pure relay. */
-async function passThrough(nc: NatsConnection, names: Names, pub: Publisher, load: Workload, total: number, window: number): Promise<number> {
+async function relaySubscriber(nc: NatsConnection, names: Names): Promise<Consumer> {
   let n = 0;
   const decoder = new TextDecoder();
   const out = new Map<string, string>();
@@ -158,24 +165,10 @@ async function passThrough(nc: NatsConnection, names: Names, pub: Publisher, loa
     },
   });
   await nc.flush();
-  try {
-    await measure(pub, load, () => n, Math.min(20_000, total), window); // warm-up
-    return await measure(pub, load, () => n, total, window);
-  } finally {
-    sub.unsubscribe();
-  }
+  return { processed: () => n, close: async () => sub.unsubscribe() };
 }
 
-async function betStream(
-  names: Names,
-  pub: Publisher,
-  load: Workload,
-  total: number,
-  window: number,
-  rate: number,
-  foreignHalf: boolean,
-  validateAll: boolean,
-): Promise<{ rate: number; publishedPerAppSecond: number; foreignShare: number; invalid: number }> {
+async function startBetStream(names: Names, rate: number, foreignHalf: boolean, validateAll: boolean) {
   const nc = await connect({ servers: NATS_URL, name: "bench-bet-stream" });
   const partitions = 16;
   if (foreignHalf) {
@@ -196,29 +189,73 @@ async function betStream(
   });
   const svc = createBetStreamService({ config, nc, log: pino({ level: "silent" }) });
   await svc.start();
+  const until = Date.now() + 30_000;
+  while (svc.stats().active_partitions < (foreignHalf ? partitions / 2 : partitions) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  return {
+    svc,
+    processed: () => svc.stats().received,
+    async close() {
+      await svc.stop();
+      await nc.close();
+    },
+  };
+}
+
+interface Case {
+  apps: number;
+  foreignHalf: boolean;
+  validateAll: boolean;
+  relay: boolean;
+}
+
+/**
+ * One row: the consumers take turns (ceiling, bet-stream, [relay]) for `rounds` rounds on
+ * the same bets (each on its own namespace, so an idle one receives nothing); each
+ * consumer's best round counts, which filters out interference from other load.
+ */
+async function runCase(c: Case, pub: Publisher, nc: NatsConnection, total: number, window: number, rounds: number, rate: number, namespaces: string[]) {
+  const fresh = () => {
+    const ns = `bench_${randomBytes(4).toString("hex")}`;
+    namespaces.push(ns);
+    return createNames(ns);
+  };
+  const payloads = generate(c.apps, Math.max(50_000, c.apps * 5));
+  const [nsCeil, nsBs, nsRelay] = [fresh(), fresh(), fresh()];
+  const ceil = await decodingSubscriber(nc, nsCeil);
+  const relay = c.relay ? await relaySubscriber(nc, nsRelay) : undefined;
+  const bs = await startBetStream(nsBs, rate, c.foreignHalf, c.validateAll);
+  const loads = { ceil: workload(nsCeil, payloads, c.apps), bs: workload(nsBs, payloads, c.apps), relay: workload(nsRelay, payloads, c.apps) };
+  const best = { ceil: 0, bs: 0, relay: 0 };
   try {
-    const until = Date.now() + 30_000;
-    while (svc.stats().active_partitions < (foreignHalf ? partitions / 2 : partitions) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    await measure(pub, load, () => svc.stats().received, Math.min(20_000, total), window); // warm-up
-    const before = svc.stats();
-    const t0 = performance.now();
-    const r = await measure(pub, load, () => svc.stats().received, total, window);
-    // let the last windows close
-    const w = svc.stats().windows;
-    while (svc.stats().windows < w + 2) await new Promise((res) => setTimeout(res, 20));
-    const after = svc.stats();
-    const seconds = (performance.now() - t0) / 1000;
-    const apps = new Set(load.subjects).size;
-    const ownedApps = foreignHalf ? Math.ceil(apps / 2) : apps;
+    const warm = Math.min(10_000, total);
+    await measure(pub, loads.ceil, ceil.processed, warm, window);
+    await measure(pub, loads.bs, bs.processed, warm, window);
+    if (relay) await measure(pub, loads.relay, relay.processed, warm, window);
+    const before = bs.svc.stats();
+    for (let r = 0; r < rounds; r++) {
+      best.ceil = Math.max(best.ceil, (await measure(pub, loads.ceil, ceil.processed, total, window)).rate);
+      const m = await measure(pub, loads.bs, bs.processed, total, window);
+      best.bs = Math.max(best.bs, m.rate);
+      if (relay) best.relay = Math.max(best.relay, (await measure(pub, loads.relay, relay.processed, total, window)).rate);
+    }
+    const w = bs.svc.stats().windows;
+    while (bs.svc.stats().windows < w + 2) await new Promise((res) => setTimeout(res, 20));
+    const after = bs.svc.stats();
     return {
-      rate: r,
-      publishedPerAppSecond: (after.published - before.published - (after.jackpots - before.jackpots)) / Math.max(1, Math.min(ownedApps, after.apps)) / seconds,
-      foreignShare: (after.foreign - before.foreign) / Math.max(1, after.received - before.received),
-      invalid: after.invalid - before.invalid,
+      "active apps": c.apps,
+      "owned partitions": c.foreignHalf ? "8 of 16" : "16 of 16",
+      "schema check": c.validateAll ? "every bet" : "choosable bets",
+      "ceiling bets/s (decode only)": Math.round(best.ceil),
+      "bet-stream bets/s": Math.round(best.bs),
+      ratio: `${Math.round((best.bs / best.ceil) * 100)}%`,
+      "relay reference bets/s (decode + publish each)": relay ? `${Math.round(best.relay)} (bet-stream ${Math.round((best.bs / best.relay) * 100)}%)` : "",
+      "most new_bet to one app in 1 s, jackpots aside (bound)": `${after.max_app_rate} (${rate})`,
+      "discarded by subject": `${Math.round(((after.foreign - before.foreign) / Math.max(1, after.received - before.received)) * 100)}%`,
     };
   } finally {
-    await svc.stop();
-    await nc.close();
+    await bs.close();
+    await ceil.close();
+    await relay?.close();
   }
 }
 
@@ -261,40 +298,22 @@ export default {
   name: "bet-ingest",
   description: "bets/s one bet-stream process ingests (1, 100, 10,000 apps) vs a bare decoding NATS subscriber",
   async run(args: Record<string, string>) {
-    const total = Number(args.bets ?? 100_000);
+    const total = Number(args.bets ?? 40_000);
     const window = Number(args.window ?? 20_000);
     const rate = Number(args.rate ?? 10);
+    const rounds = Number(args.rounds ?? 3);
     const appCounts = (args.apps ?? "1,100,10000").split(",").map(Number);
     const pub = await startPublisher();
     const nc = await connect({ servers: NATS_URL, name: "bench-bet-ceiling" });
     const rows: Record<string, string | number>[] = [];
     const namespaces: string[] = [];
     try {
-      const cases = appCounts.map((apps) => ({ apps, foreignHalf: false, validateAll: false }));
+      const cases: Case[] = appCounts.map((apps) => ({ apps, foreignHalf: false, validateAll: false, relay: apps >= 10_000 }));
       if (appCounts.includes(100)) {
-        cases.push({ apps: 100, foreignHalf: true, validateAll: false });
-        cases.push({ apps: 100, foreignHalf: false, validateAll: true });
+        cases.push({ apps: 100, foreignHalf: true, validateAll: false, relay: false });
+        cases.push({ apps: 100, foreignHalf: false, validateAll: true, relay: false });
       }
-      for (const c of cases) {
-        const ns = `bench_${randomBytes(4).toString("hex")}`;
-        namespaces.push(ns);
-        const names = createNames(ns);
-        const load = workload(names, c.apps, Math.max(50_000, c.apps * 5));
-        const ceil = await ceiling(nc, names, pub, load, total, window);
-        const relay = c.apps >= 10_000 && !c.foreignHalf ? await passThrough(nc, names, pub, load, total, window) : undefined;
-        const bs = await betStream(names, pub, load, total, window, rate, c.foreignHalf, c.validateAll);
-        rows.push({
-          "active apps": c.apps,
-          "owned partitions": c.foreignHalf ? "8 of 16" : "16 of 16",
-          "schema check": c.validateAll ? "every bet" : "choosable bets",
-          "ceiling bets/s (decode only)": Math.round(ceil),
-          "bet-stream bets/s": Math.round(bs.rate),
-          "ratio": `${Math.round((bs.rate / ceil) * 100)}%`,
-          "relay reference bets/s (decode + publish each)": relay === undefined ? "" : `${Math.round(relay)} (${Math.round((bs.rate / relay) * 100)}%)`,
-          "non-jackpot new_bet per app per s (bound)": `${bs.publishedPerAppSecond.toFixed(2)} (${rate})`,
-          "discarded by subject": `${Math.round(bs.foreignShare * 100)}%`,
-        });
-      }
+      for (const c of cases) rows.push(await runCase(c, pub, nc, total, window, rounds, rate, namespaces));
     } finally {
       await pub.close();
       const jsm = await jetstreamManager(nc);
@@ -305,8 +324,8 @@ export default {
       title: "bet-ingest: bet-stream ingest rate vs a bare decoding subscriber",
       rows,
       notes: [
-        `${total} bets per measurement after a 20,000-bet warm-up; publisher on its own thread at most ${window} bets ahead; BETS_RATE_PER_SECOND=${rate}.`,
-        "\"new_bet per app per s\" is the output rate averaged over the owned apps, jackpots left out: at most the bound, lower when an app gets fewer bets than the bound.",
+        `Each row: ceiling, bet-stream (and relay) take turns for ${rounds} rounds of ${total} bets after a warm-up; each consumer's best round is shown. Publisher on its own thread, at most ${window} bets ahead; BETS_RATE_PER_SECOND=${rate}.`,
+        "The bound column is bet-stream's max_app_rate stat: the most non-jackpot new_bet one app was sent within 1 s (service clock). The integration tests check the bound at real clients.",
         "With 10,000 apps each app gets fewer bets than its bound, so every bet is validated and published again: the relay reference (decode + publish each message) is the fair ceiling for that row.",
         "\"choosable bets\" (default): a bet whose window already holds R better bets is dropped after JSON.parse, before the zod check; \"every bet\": BETS_VALIDATE_ALL=true.",
         "\"8 of 16\": another replica holds half the partitions; bet-stream discards their bets by the subject token, before JSON.parse.",

@@ -14,8 +14,14 @@ import { startBetStream, type RunningBetStream } from "../support/bet-stream";
 
 const RATE = 10;
 const RECENT = 20;
-/** The service holds the bound over any 1 s; clients check 750 ms windows, leaving 250 ms for delivery jitter. */
-const CHECK_WINDOW_MS = 750;
+/**
+ * bet-stream holds the bound over any 1 s of its own clock (unit-tested exactly with an
+ * injected clock, and reported as max_app_rate). At clients on a loaded machine deliveries
+ * can bunch up, so they check 2 s windows against 3 R: up to 1 s of jitter passes, a
+ * doubled stream (4 R) does not.
+ */
+const CHECK_WINDOW_MS = 2_000;
+const CHECK_MAX = 3 * RATE;
 
 let ns: TestNamespace;
 let publisher: NatsConnection;
@@ -148,8 +154,9 @@ describe("bet feed", () => {
     for (let i = 0; i < times.length; i++) {
       let normal = 0;
       for (let j = i; j < times.length && times[j]!.at - times[i]!.at < CHECK_WINDOW_MS; j++) if (!times[j]!.jackpot) normal++;
-      expect(normal).toBeLessThanOrEqual(RATE);
+      expect(normal).toBeLessThanOrEqual(CHECK_MAX);
     }
+    expect(bs.service.stats().max_app_rate).toBeLessThanOrEqual(RATE);
     const normalTotal = times.filter((t) => !t.jackpot).length;
     // ~10 s of traffic: at most 10 budgets (+1 for a partial second at each end), and the budget is used.
     expect(normalTotal).toBeLessThanOrEqual(RATE * 12);

@@ -14,7 +14,13 @@ import type { ChildService } from "../support/gateway";
 
 const RATE = 10;
 const PARTITIONS = 8;
-const CHECK_WINDOW_MS = 750;
+/**
+ * Each replica holds the bound over any 1 s of its own clock (unit-tested exactly, and
+ * reported as max_app_rate). Here, at a receiver on a loaded machine, deliveries can
+ * bunch up: 2 s windows may hold up to 3 R, which still catches an app sampled twice (4 R).
+ */
+const CHECK_WINDOW_MS = 2_000;
+const CHECK_MAX = 3 * RATE;
 const APPS = Array.from({ length: PARTITIONS }, (_, i) => 101 + i);
 const ENV = {
   BETS_RATE_PER_SECOND: String(RATE),
@@ -103,7 +109,7 @@ function checkStreams(): void {
     for (let i = 0; i < list.length; i++) {
       let normal = 0;
       for (let j = i; j < list.length && list[j]!.at - list[i]!.at < CHECK_WINDOW_MS; j++) if (!list[j]!.jackpot) normal++;
-      expect(normal, `rate of app ${app}`).toBeLessThanOrEqual(RATE);
+      expect(normal, `rate of app ${app}`).toBeLessThanOrEqual(CHECK_MAX);
     }
   }
   const byId = new Map(sent.map((b) => [b.id, b]));
@@ -131,6 +137,7 @@ describe("bet-stream replicas", () => {
     const stats = await replicaStats(ns.nc, ns.namespace);
     // each replica decoded only its own apps' bets
     for (const s of stats) expect(s.accepted + s.prefiltered + s.foreign).toBe(s.received);
+    for (const s of stats) expect(s.max_app_rate).toBeLessThanOrEqual(RATE);
     expect(stats.reduce((n, s) => n + s.accepted + s.prefiltered, 0)).toBe(sent.length);
   }, 90_000);
 
@@ -162,6 +169,7 @@ describe("bet-stream replicas", () => {
     const stats = await replicaStats(ns.nc, ns.namespace);
     expect(stats.map((s) => s.replica)).toEqual(["r2"]);
     expect(stats[0]!.partitions).toHaveLength(PARTITIONS);
+    expect(stats[0]!.max_app_rate).toBeLessThanOrEqual(RATE);
     checkStreams();
   }, 90_000);
 });

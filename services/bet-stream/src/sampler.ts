@@ -53,7 +53,10 @@ interface AppState<T> {
   /** Emissions within the last RATE_INTERVAL_MS: [time, count] pairs, oldest first. */
   logTimes: number[];
   logCounts: number[];
+  /** Non-jackpot part of each logCounts entry. */
+  logNormal: number[];
   logTotal: number;
+  logNormalTotal: number;
   recent: T[];
   lastActive: number;
   dirty: boolean;
@@ -64,6 +67,8 @@ export interface SamplerStats {
   emitted: number;
   dropped: number;
   jackpots: number;
+  /** The most non-jackpot bets one app was sent within RATE_INTERVAL_MS (never above the rate). */
+  maxRate: number;
 }
 
 export class WindowSampler<T> {
@@ -73,7 +78,7 @@ export class WindowSampler<T> {
   private dirty: AppState<T>[] = [];
   private seq = 0;
   private lastFlush: number | undefined;
-  readonly stats: SamplerStats = { offered: 0, emitted: 0, dropped: 0, jackpots: 0 };
+  readonly stats: SamplerStats = { offered: 0, emitted: 0, dropped: 0, jackpots: 0, maxRate: 0 };
 
   constructor(config: SamplerConfig) {
     if (!Number.isInteger(config.ratePerSecond) || config.ratePerSecond < 1) throw new RangeError("ratePerSecond must be an integer >= 1");
@@ -91,7 +96,20 @@ export class WindowSampler<T> {
   offer(appId: number, item: T, score: number, jackpot: boolean, now: number): void {
     let app = this.apps.get(appId);
     if (app === undefined) {
-      app = { appId, heap: [], jackpots: [], seen: 0, logTimes: [], logCounts: [], logTotal: 0, recent: [], lastActive: now, dirty: false };
+      app = {
+        appId,
+        heap: [],
+        jackpots: [],
+        seen: 0,
+        logTimes: [],
+        logCounts: [],
+        logNormal: [],
+        logTotal: 0,
+        logNormalTotal: 0,
+        recent: [],
+        lastActive: now,
+        dirty: false,
+      };
       this.apps.set(appId, app);
     }
     app.lastActive = now;
@@ -189,6 +207,7 @@ export class WindowSampler<T> {
     while (app.logTimes.length > 0 && now - app.logTimes[0]! >= RATE_INTERVAL_MS) {
       app.logTimes.shift();
       app.logTotal -= app.logCounts.shift()!;
+      app.logNormalTotal -= app.logNormal.shift()!;
     }
     const available = Math.max(0, ratePerSecond - app.logTotal);
     const seen = app.seen;
@@ -219,6 +238,10 @@ export class WindowSampler<T> {
       app.logTimes.push(now);
       app.logCounts.push(items.length);
       app.logTotal += items.length;
+      const normal = items.length - jackpots.length;
+      app.logNormal.push(normal);
+      app.logNormalTotal += normal;
+      if (app.logNormalTotal > this.stats.maxRate) this.stats.maxRate = app.logNormalTotal;
       const limit = this.config.recentLimit;
       if (limit > 0) {
         const recent = app.recent;

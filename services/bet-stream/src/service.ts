@@ -56,6 +56,8 @@ export interface BetStreamStats {
   /** Bets not chosen (over the rate; prefiltered ones included) or lost to a handover. */
   dropped: number;
   jackpots: number;
+  /** The most non-jackpot `new_bet` one app was sent within 1 s (at most BETS_RATE_PER_SECOND). */
+  max_app_rate: number;
   /** Windows closed so far (one per BETS_WINDOW_MS). */
   windows: number;
   apps: number;
@@ -220,6 +222,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       published: counters.published,
       dropped: sampler.stats.dropped + counters.lost,
       jackpots: sampler.stats.jackpots,
+      max_app_rate: sampler.stats.maxRate,
       windows: counters.windows,
       apps: sampler.appCount,
       partitions: leases.owned(),

@@ -74,6 +74,25 @@ describe("WindowSampler", () => {
     expect(emitted.length).toBeGreaterThanOrEqual(195);
   });
 
+  it("holds the rate over any 1 s when flushes come at irregular times", () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const s = sampler(10, 250);
+    const emitted: number[] = [];
+    let t = 0;
+    let id = 1;
+    for (let i = 0; i < 2000; i++) {
+      offer(s, 1, Array.from({ length: 1 + Math.floor(rand() * 40) }, () => ({ id: id++, score: rand() })), t);
+      t += 250 + Math.floor(rand() < 0.2 ? rand() * 1500 : rand() * 30);
+      for (const e of s.flush(t)) for (let k = 0; k < e.items.length; k++) emitted.push(t);
+    }
+    for (let i = 0, j = 0; i < emitted.length; i++) {
+      while (emitted[i]! - emitted[j]! >= RATE_INTERVAL_MS) j++;
+      expect(i - j + 1).toBeLessThanOrEqual(10);
+    }
+    expect(s.stats.maxRate).toBe(10);
+  });
+
   it("spreads an overloaded app's budget over the second", () => {
     const s = sampler(10, 250);
     const perWindow: number[] = [];
@@ -159,7 +178,7 @@ describe("WindowSampler", () => {
     const s = sampler(10, 250);
     offer(s, 1, [...range(1, 20), { id: 99, score: 0, jackpot: true }], 0);
     s.flush(250);
-    expect(s.stats).toEqual({ offered: 21, emitted: 3, dropped: 18, jackpots: 1 });
+    expect(s.stats).toEqual({ offered: 21, emitted: 3, dropped: 18, jackpots: 1, maxRate: 2 });
   });
 
   it("says whether a bet could still be chosen, and counts the ones the caller skips", () => {
@@ -175,7 +194,7 @@ describe("WindowSampler", () => {
     const [e] = s.flush(250);
     // 5 bets seen in the window: overloaded, so one (the best) passes
     expect(ids(e!.items)).toEqual([2]);
-    expect(s.stats).toEqual({ offered: 5, emitted: 1, dropped: 4, jackpots: 0 });
+    expect(s.stats).toEqual({ offered: 5, emitted: 1, dropped: 4, jackpots: 0, maxRate: 1 });
   });
 
   it("rejects a nonsensical configuration", () => {
