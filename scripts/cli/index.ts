@@ -1,7 +1,9 @@
 import type { CliCommand } from "./command";
 import { directoryCommand } from "./directory";
+import { betsCommand } from "./bets";
 
 /** Every CLI command; a feature adds its module here. */
 export const commands: Record<string, CliCommand> = {
   directory: directoryCommand,
+  bets: betsCommand,
 };

@@ -1,6 +1,6 @@
 /**
  * The Moneypot bet object, published by Moneypot's betting services on
- * `names.upstream.bets(app_id)` (core NATS). Documented for publishers in docs/UPSTREAM.md.
+ * `names.upstream.bets(app_id)` (core NATS). Documented for publishers in docs/UPSTREAM-BETS.md.
  */
 import { z } from "zod";
 import { AppId, AuthId, IsoDate } from "../protocol/common";

@@ -1,0 +1,336 @@
+/**
+ * bet-ingest: how many upstream bets per second one bet-stream process takes in (decode,
+ * validate, score, sample, publish the bounded output), with 1, 100 and 10,000 active
+ * apps, next to the ceiling measured in the same run: a bare NATS subscriber on the same
+ * subject that only decodes (JSON.parse) the same messages.
+ *
+ * Method: a publisher on its own thread and connection sends pre-encoded generated bets
+ * round-robin over the apps, as fast as the consumer keeps up (at most `window` messages
+ * ahead of what the consumer has processed, so the server never buffers a backlog). The
+ * rate is messages / time until the consumer has processed them all. Loopback NATS only.
+ *
+ * The consumers take turns in rounds and each one's best round counts (see `runCase`).
+ *
+ * Flags: --bets N (per measurement, default 40000), --rounds N (default 3),
+ *        --window N (default 20000), --apps 1,100,10000, --rate R (default 10).
+ */
+import { randomBytes } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import { Kvm } from "@nats-io/kv";
+import { StorageType, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { MoneypotBet, createNames, decode, encode, type Names } from "@socketpot/contracts";
+import { BetStreamEnv, WindowSampler, createBetGenerator, createBetStreamService, isJackpot, scoreBet } from "@socketpot/bet-stream";
+
+const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+
+/** The publisher thread, plain JavaScript so that it needs no TypeScript loader. */
+const PUBLISHER_SOURCE = `
+const { workerData, parentPort } = require("node:worker_threads");
+(async () => {
+  const { connect } = await import(workerData.natsModule);
+  const nc = await connect({ servers: workerData.natsUrl, name: "bench-bet-publisher" });
+  const progress = new Int32Array(workerData.progress);
+  parentPort.on("message", async (job) => {
+    if (job.close) { await nc.drain(); parentPort.postMessage({ closed: true }); return; }
+    const n = job.payloads.length;
+    let sent = 0;
+    const deadline = Date.now() + job.maxMs;
+    while (sent < job.total && Date.now() < deadline) {
+      const room = job.window - (sent - Atomics.load(progress, 0));
+      if (room <= 0) { await new Promise((r) => setImmediate(r)); continue; }
+      const k = Math.min(room, job.total - sent, 1000);
+      for (let i = 0; i < k; i++) { const j = (sent + i) % n; nc.publish(job.subjects[j], job.payloads[j]); }
+      sent += k;
+      await new Promise((r) => setImmediate(r));
+    }
+    await nc.flush();
+    parentPort.postMessage({ sent });
+  });
+  parentPort.postMessage({ ready: true });
+})().catch((err) => parentPort.postMessage({ error: String(err) }));
+`;
+
+interface Publisher {
+  run(job: { subjects: string[]; payloads: Uint8Array[]; total: number; window: number; maxMs: number }): Promise<number>;
+  close(): Promise<void>;
+  progress: Int32Array;
+}
+
+async function startPublisher(): Promise<Publisher> {
+  const progressBuffer = new SharedArrayBuffer(4);
+  const worker = new Worker(PUBLISHER_SOURCE, {
+    eval: true,
+    workerData: { natsModule: import.meta.resolve("@nats-io/transport-node"), natsUrl: NATS_URL, progress: progressBuffer },
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      worker.once("message", (m: Record<string, unknown>) => (typeof m.error === "string" ? reject(new Error(m.error)) : resolve(m)));
+      worker.once("error", reject);
+      worker.setMaxListeners(100);
+    });
+  await next();
+  return {
+    progress: new Int32Array(progressBuffer),
+    async run(job) {
+      const done = next();
+      worker.postMessage(job);
+      return Number((await done).sent);
+    },
+    async close() {
+      const done = next();
+      worker.postMessage({ close: true });
+      await done.catch(() => undefined);
+      await worker.terminate();
+    },
+  };
+}
+
+interface Workload {
+  subjects: string[];
+  payloads: Uint8Array[];
+}
+
+/** The same generated bets, round-robin over `apps` apps, on the subjects of `names`. */
+function workload(names: Names, payloads: Uint8Array[], apps: number): Workload {
+  return { subjects: payloads.map((_, i) => names.upstream.bets(1 + (i % apps))), payloads };
+}
+
+function generate(apps: number, size: number): Uint8Array[] {
+  const gen = createBetGenerator({ seed: 42, jackpotProbability: 0.0002 });
+  return Array.from({ length: size }, (_, i) => encode(gen.next(1 + (i % apps))));
+}
+
+/** Runs one measurement: `processed()` is read every 2 ms into the shared progress counter. */
+async function measure(pub: Publisher, load: Workload, processed: () => number, total: number, window: number): Promise<{ rate: number; seconds: number }> {
+  const base = processed();
+  Atomics.store(pub.progress, 0, 0);
+  const timer = setInterval(() => Atomics.store(pub.progress, 0, processed() - base), 2);
+  const start = performance.now();
+  try {
+    const sent = await pub.run({ ...load, total, window, maxMs: 60_000 });
+    const until = Date.now() + 30_000;
+    while (processed() - base < sent && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+    const seconds = (performance.now() - start) / 1000;
+    return { rate: (processed() - base) / seconds, seconds };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface Consumer {
+  processed(): number;
+  close(): Promise<void>;
+}
+
+/** The ceiling: a bare subscriber that only decodes each message. */
+async function decodingSubscriber(nc: NatsConnection, names: Names): Promise<Consumer> {
+  let n = 0;
+  let sink = 0;
+  const decoder = new TextDecoder();
+  const sub = nc.subscribe(names.upstream.betsAll, {
+    callback: (_err, msg) => {
+      const v = JSON.parse(decoder.decode(msg.data)) as { id: number };
+      sink ^= v.id;
+      n++;
+    },
+  });
+  await nc.flush();
+  return {
+    processed: () => n,
+    async close() {
+      sub.unsubscribe();
+      if (sink === 0.5) console.log(sink);
+    },
+  };
+}
+
+/** A bare subscriber that decodes each message and publishes it again: the cost of a pure relay. */
+async function relaySubscriber(nc: NatsConnection, names: Names): Promise<Consumer> {
+  let n = 0;
+  const decoder = new TextDecoder();
+  const out = new Map<string, string>();
+  const prefix = names.upstream.bets(0).slice(0, -1);
+  const sub = nc.subscribe(names.upstream.betsAll, {
+    callback: (_err, msg) => {
+      const v = JSON.parse(decoder.decode(msg.data)) as unknown;
+      let subject = out.get(msg.subject);
+      if (subject === undefined) {
+        subject = names.fanout.bets(Number(msg.subject.slice(prefix.length)));
+        out.set(msg.subject, subject);
+      }
+      nc.publish(subject, encode({ type: "new_bet", bet: v }));
+      n++;
+    },
+  });
+  await nc.flush();
+  return { processed: () => n, close: async () => sub.unsubscribe() };
+}
+
+async function startBetStream(names: Names, rate: number, foreignHalf: boolean, validateAll: boolean) {
+  const nc = await connect({ servers: NATS_URL, name: "bench-bet-stream" });
+  const partitions = 16;
+  if (foreignHalf) {
+    // Another (pretend) replica holds half of the partitions.
+    const kv = await new Kvm(nc).create(names.bucket("bet_stream_leases"), { history: 1, ttl: 120_000, storage: StorageType.Memory });
+    await kv.put("replicas.bench-peer", JSON.stringify({ replica: "bench-peer" }));
+    for (let p = partitions / 2; p < partitions; p++) await kv.create(`partitions.${p}`, JSON.stringify({ replica: "bench-peer" }));
+  }
+  const config = BetStreamEnv.parse({
+    NATS_URL,
+    SOCKETPOT_NAMESPACE: names.namespace,
+    BETS_RATE_PER_SECOND: String(rate),
+    BETS_PARTITIONS: String(partitions),
+    BETS_LEASE_TTL_MS: "120000",
+    BETS_LEASE_RENEW_MS: "1000",
+    BETS_INVALID_LOGS_PER_MINUTE: "0",
+    BETS_VALIDATE_ALL: String(validateAll),
+  });
+  const svc = createBetStreamService({ config, nc, log: pino({ level: "silent" }) });
+  await svc.start();
+  const until = Date.now() + 30_000;
+  while (svc.stats().active_partitions < (foreignHalf ? partitions / 2 : partitions) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  return {
+    svc,
+    processed: () => svc.stats().received,
+    async close() {
+      await svc.stop();
+      await nc.close();
+    },
+  };
+}
+
+interface Case {
+  apps: number;
+  foreignHalf: boolean;
+  validateAll: boolean;
+  relay: boolean;
+}
+
+/**
+ * One row: the consumers take turns (ceiling, bet-stream, [relay]) for `rounds` rounds on
+ * the same bets (each on its own namespace, so an idle one receives nothing); each
+ * consumer's best round counts, which filters out interference from other load.
+ */
+async function runCase(c: Case, pub: Publisher, nc: NatsConnection, total: number, window: number, rounds: number, rate: number, namespaces: string[]) {
+  const fresh = () => {
+    const ns = `bench_${randomBytes(4).toString("hex")}`;
+    namespaces.push(ns);
+    return createNames(ns);
+  };
+  const payloads = generate(c.apps, Math.max(50_000, c.apps * 5));
+  const [nsCeil, nsBs, nsRelay] = [fresh(), fresh(), fresh()];
+  const ceil = await decodingSubscriber(nc, nsCeil);
+  const relay = c.relay ? await relaySubscriber(nc, nsRelay) : undefined;
+  const bs = await startBetStream(nsBs, rate, c.foreignHalf, c.validateAll);
+  const loads = { ceil: workload(nsCeil, payloads, c.apps), bs: workload(nsBs, payloads, c.apps), relay: workload(nsRelay, payloads, c.apps) };
+  const best = { ceil: 0, bs: 0, relay: 0 };
+  try {
+    const warm = Math.min(10_000, total);
+    await measure(pub, loads.ceil, ceil.processed, warm, window);
+    await measure(pub, loads.bs, bs.processed, warm, window);
+    if (relay) await measure(pub, loads.relay, relay.processed, warm, window);
+    const before = bs.svc.stats();
+    for (let r = 0; r < rounds; r++) {
+      best.ceil = Math.max(best.ceil, (await measure(pub, loads.ceil, ceil.processed, total, window)).rate);
+      const m = await measure(pub, loads.bs, bs.processed, total, window);
+      best.bs = Math.max(best.bs, m.rate);
+      if (relay) best.relay = Math.max(best.relay, (await measure(pub, loads.relay, relay.processed, total, window)).rate);
+    }
+    const w = bs.svc.stats().windows;
+    while (bs.svc.stats().windows < w + 2) await new Promise((res) => setTimeout(res, 20));
+    const after = bs.svc.stats();
+    return {
+      "active apps": c.apps,
+      "owned partitions": c.foreignHalf ? "8 of 16" : "16 of 16",
+      "schema check": c.validateAll ? "every bet" : "choosable bets",
+      "ceiling bets/s (decode only)": Math.round(best.ceil),
+      "bet-stream bets/s": Math.round(best.bs),
+      ratio: `${Math.round((best.bs / best.ceil) * 100)}%`,
+      "relay reference bets/s (decode + publish each)": relay ? `${Math.round(best.relay)} (bet-stream ${Math.round((best.bs / best.relay) * 100)}%)` : "",
+      "most new_bet to one app in 1 s, jackpots aside (bound)": `${after.max_app_rate} (${rate})`,
+      "discarded by subject": `${Math.round(((after.foreign - before.foreign) / Math.max(1, after.received - before.received)) * 100)}%`,
+    };
+  } finally {
+    await bs.close();
+    await ceil.close();
+    await relay?.close();
+  }
+}
+
+/** Per-bet cost of each step of the hot path, in this process, without NATS. */
+function hotPath(): string[] {
+  const gen = createBetGenerator({ seed: 7 });
+  const msgs = Array.from({ length: 20_000 }, (_, i) => encode(gen.next(1 + (i % 100))));
+  const decoder = new TextDecoder();
+  const rounds = 5;
+  const time = (fn: () => void) => {
+    fn();
+    const t = performance.now();
+    for (let r = 0; r < rounds; r++) fn();
+    return ((performance.now() - t) * 1000) / (rounds * msgs.length);
+  };
+  const parsed = msgs.map((m) => JSON.parse(decoder.decode(m)) as unknown);
+  const bets = msgs.map((m) => {
+    const d = decode(MoneypotBet, m);
+    if (!d.ok) throw new Error(d.error);
+    return d.value;
+  });
+  const parseUs = time(() => {
+    for (const m of msgs) JSON.parse(decoder.decode(m));
+  });
+  const zodUs = time(() => {
+    for (const p of parsed) MoneypotBet.safeParse(p);
+  });
+  const sampler = new WindowSampler<MoneypotBet>({ ratePerSecond: 10, windowMs: 250, recentLimit: 20 });
+  let t = 0;
+  const sampleUs = time(() => {
+    for (const b of bets) sampler.offer(b.app_id, b, scoreBet(b), isJackpot(b), t);
+    sampler.flush((t += 250));
+  });
+  return [
+    `Hot path per bet (in-process, no NATS): JSON decode ${parseUs.toFixed(2)} µs, zod validation ${zodUs.toFixed(2)} µs, score + sample ${sampleUs.toFixed(2)} µs.`,
+  ];
+}
+
+export default {
+  name: "bet-ingest",
+  description: "bets/s one bet-stream process ingests (1, 100, 10,000 apps) vs a bare decoding NATS subscriber",
+  async run(args: Record<string, string>) {
+    const total = Number(args.bets ?? 40_000);
+    const window = Number(args.window ?? 20_000);
+    const rate = Number(args.rate ?? 10);
+    const rounds = Number(args.rounds ?? 3);
+    const appCounts = (args.apps ?? "1,100,10000").split(",").map(Number);
+    const pub = await startPublisher();
+    const nc = await connect({ servers: NATS_URL, name: "bench-bet-ceiling" });
+    const rows: Record<string, string | number>[] = [];
+    const namespaces: string[] = [];
+    try {
+      const cases: Case[] = appCounts.map((apps) => ({ apps, foreignHalf: false, validateAll: false, relay: apps >= 10_000 }));
+      if (appCounts.includes(100)) {
+        cases.push({ apps: 100, foreignHalf: true, validateAll: false, relay: false });
+        cases.push({ apps: 100, foreignHalf: false, validateAll: true, relay: false });
+      }
+      for (const c of cases) rows.push(await runCase(c, pub, nc, total, window, rounds, rate, namespaces));
+    } finally {
+      await pub.close();
+      const jsm = await jetstreamManager(nc);
+      for (const ns of namespaces) await jsm.streams.delete(`KV_${createNames(ns).bucket("bet_stream_leases")}`).catch(() => undefined);
+      await nc.close();
+    }
+    return {
+      title: "bet-ingest: bet-stream ingest rate vs a bare decoding subscriber",
+      rows,
+      notes: [
+        `Each row: ceiling, bet-stream (and relay) take turns for ${rounds} rounds of ${total} bets after a warm-up; each consumer's best round is shown. Publisher on its own thread, at most ${window} bets ahead; BETS_RATE_PER_SECOND=${rate}.`,
+        "The bound column is bet-stream's max_app_rate stat: the most non-jackpot new_bet one app was sent within 1 s (service clock). The integration tests check the bound at real clients.",
+        "With 10,000 apps each app gets fewer bets than its bound, so every bet is validated and published again: the relay reference (decode + publish each message) is the fair ceiling for that row.",
+        "\"choosable bets\" (default): a bet whose window already holds R better bets is dropped after JSON.parse, before the zod check; \"every bet\": BETS_VALIDATE_ALL=true.",
+        "\"8 of 16\": another replica holds half the partitions; bet-stream discards their bets by the subject token, before JSON.parse.",
+        ...hotPath(),
+      ],
+    };
+  },
+};
