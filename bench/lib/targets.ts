@@ -18,12 +18,13 @@ export interface Target {
   dispose(): Promise<void>;
 }
 
-export function bareTarget(subscriptions: string[] = ["BETS"]): Target {
+export function bareTarget(subscriptions: string[] = ["DEPOSITS", "BETS"]): Target {
   return {
     kind: "bare",
     auth: { app_id: 1, subscriptions },
     prepare: async () => undefined,
-    tokens: () => undefined,
+    // The bare server puts a socket with a token in a room of its own (as DEPOSITS does).
+    tokens: (count) => Array.from({ length: count }, (_, i) => `bare-${i}`),
     start: (port) => startBareServer({ port }),
     dispose: async () => undefined,
   };

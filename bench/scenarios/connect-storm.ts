@@ -9,7 +9,7 @@
  * cost.
  *
  * Flags: --sizes 1000,5000,10000,19500  --workers 4  --concurrency 50 (per worker)
- *        --targets bare,gateway  --subscriptions DEPOSITS  --timeout-seconds 120
+ *        --targets bare,gateway  --subscriptions DEPOSITS,BETS  --timeout-seconds 120
  */
 import { bytes, intArg, intListArg, ms, num, ratio, tally } from "../lib/format";
 import { maxSocketsPerProcess, openFilesLimit } from "../lib/limits";
@@ -85,7 +85,7 @@ const scenario: Scenario = {
     const workers = intArg(args, "workers", 4, 1, 16);
     const concurrency = intArg(args, "concurrency", 50, 1, 5000);
     const timeoutMs = intArg(args, "timeout-seconds", 120, 1, 600) * 1000;
-    const subscriptions = (args.subscriptions ?? "DEPOSITS").split(",").map((s) => s.trim().toUpperCase());
+    const subscriptions = (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
     const targets = await makeTargets(args, subscriptions);
     const pool = await ClientPool.start({ workers, name: "storm" });
     const results: Measurement[] = [];

@@ -7,7 +7,7 @@
  * +/-50% jitter) and emit `auth` again on every `connect`, as the quick-start does.
  *
  * Flags: --sockets 5000  --workers 4  --concurrency 50  --targets bare,gateway
- *        --signal KILL|TERM (KILL: a crash; TERM: a graceful restart)  --subscriptions DEPOSITS
+ *        --signal KILL|TERM (KILL: a crash; TERM: a graceful restart)  --subscriptions DEPOSITS,BETS
  *        --reconnect-delay 1000  --reconnect-delay-max 5000  --timeout-seconds 120
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -112,7 +112,7 @@ const scenario: Scenario = {
     const delayMax = intArg(args, "reconnect-delay-max", 5000, 0, 300_000);
     const signal = `SIG${(args.signal ?? "KILL").toUpperCase().replace(/^SIG/, "")}` as NodeJS.Signals;
     if (signal !== "SIGKILL" && signal !== "SIGTERM") throw new Error("--signal must be KILL or TERM");
-    const subscriptions = (args.subscriptions ?? "DEPOSITS").split(",").map((s) => s.trim().toUpperCase());
+    const subscriptions = (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
     const targets = await makeTargets(args, subscriptions);
     const pool = await ClientPool.start({ workers, name: "reconnect" });
     const outcomes: Outcome[] = [];
