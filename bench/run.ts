@@ -8,6 +8,7 @@
  * Every other flag is passed to the scenario.
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { collectFacts, type Facts } from "./lib/facts";
@@ -74,7 +75,11 @@ function markdownTable(rows: Record<string, string | number>[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-function section(result: ScenarioResult, facts: Facts, command: string, seconds: number): string {
+function loadText(before: number[], after: number[]): string {
+  return `1-min load average ${before[0]!.toFixed(1)} before, ${after[0]!.toFixed(1)} after (every process on the machine shares its cores)`;
+}
+
+function section(result: ScenarioResult, facts: Facts, command: string, seconds: number, load: string): string {
   const parts = [
     `## ${result.title}`,
     "",
@@ -82,7 +87,7 @@ function section(result: ScenarioResult, facts: Facts, command: string, seconds:
     `- Command: \`${command}\``,
     `- Machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memory} RAM, ${facts.os}`,
     `- Versions: Node ${facts.node}, socket.io ${facts.socketIo}, socket.io-client ${facts.socketIoClient}, @nats-io/transport-node ${facts.natsClient}, NATS server ${facts.natsServer}`,
-    `- Run time: ${seconds.toFixed(1)} s`,
+    `- Run time: ${seconds.toFixed(1)} s; ${load}`,
     "",
     markdownTable(result.rows),
   ];
@@ -136,6 +141,7 @@ async function main(): Promise<number> {
   for (const scenario of chosen) {
     console.error(`[bench] ${scenario.name}: ${scenario.description}`);
     const started = performance.now();
+    const loadBefore = os.loadavg();
     let result: ScenarioResult;
     try {
       result = await withDeadline(scenario.run({ ...scenarioFlags }), maxSeconds, scenario.name);
@@ -146,7 +152,7 @@ async function main(): Promise<number> {
     }
     const seconds = (performance.now() - started) / 1000;
     const facts = await collectFacts(natsUrl);
-    const text = section(result, facts, command, seconds);
+    const text = section(result, facts, command, seconds, loadText(loadBefore, os.loadavg()));
     console.log(text);
     if (write) {
       mkdirSync(path.dirname(out), { recursive: true });

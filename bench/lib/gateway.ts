@@ -116,5 +116,7 @@ export async function gatewayTarget(opts: { subscriptions: string[]; env?: Recor
     tokens: (count) => dir.tokens.slice(0, count),
     start: (port) => startGatewayChild(dir.namespace, { port, env: opts.env }),
     dispose: () => dir.dispose(),
+    publish: (subject, body) => dir.nc.publish(subject(dir.names), JSON.stringify(body)),
+    flush: () => dir.nc.flush(),
   };
 }

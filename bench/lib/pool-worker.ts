@@ -95,6 +95,8 @@ const slots: Slot[] = [];
 let errors: Record<string, number> = {};
 let listenCounts: Record<string, number> = {};
 let listenHists: Record<string, Histogram> = {};
+/** First and last receive time per event (epoch ms). */
+let listenSpan: Record<string, [number, number]> = {};
 
 function countError(key: string): void {
   errors[key] = (errors[key] ?? 0) + 1;
@@ -191,6 +193,10 @@ async function open(req: OpenRequest): Promise<OpenResult> {
         for (const event of req.listen.events) {
           socket.on(event, (payload: unknown) => {
             listenCounts[event] = (listenCounts[event] ?? 0) + 1;
+            const at = nowMs();
+            const span = listenSpan[event];
+            if (span) span[1] = at;
+            else listenSpan[event] = [at, at];
             if (stampField) {
               const t = readStamp(payload, stampField);
               if (t !== undefined) (listenHists[event] ??= new Histogram()).record(nowMs() - t);
@@ -294,10 +300,12 @@ function listenStats(req: { reset?: boolean }) {
   const out = {
     counts: { ...listenCounts },
     hists: Object.fromEntries(Object.entries(listenHists).map(([k, h]) => [k, h.toJSON()])),
+    spans: { ...listenSpan },
   };
   if (req.reset) {
     listenCounts = {};
     listenHists = {};
+    listenSpan = {};
   }
   return out;
 }
@@ -312,6 +320,7 @@ async function closeAll(req: { timeoutMs?: number }): Promise<{ closed: number }
   errors = {};
   listenCounts = {};
   listenHists = {};
+  listenSpan = {};
   await sleep(Math.min(req.timeoutMs ?? 100, 1000));
   return { closed: n };
 }

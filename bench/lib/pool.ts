@@ -48,6 +48,12 @@ export interface PoolEmitResult {
   elapsedMs: number;
 }
 
+export interface ListenStats {
+  counts: Record<string, number>;
+  latency: Record<string, Histogram>;
+  spans: Record<string, { firstAt: number; lastAt: number }>;
+}
+
 export interface CpuMark {
   readings: CpuReading[];
 }
@@ -177,19 +183,44 @@ export class ClientPool {
   }
 
   /** Events received by the `listen` handlers since the last reset, with latency histograms. */
-  async listenStats(reset = false): Promise<{ counts: Record<string, number>; latency: Record<string, Histogram> }> {
-    const results = await this.all<{ counts: Record<string, number>; hists: Record<string, ReturnType<Histogram["toJSON"]>> }>(
-      "listenStats",
-      { reset },
-      10_000,
-    );
+  async listenStats(reset = false): Promise<ListenStats> {
+    const results = await this.all<{
+      counts: Record<string, number>;
+      hists: Record<string, ReturnType<Histogram["toJSON"]>>;
+      spans: Record<string, [number, number]>;
+    }>("listenStats", { reset }, 10_000);
     const counts: Record<string, number> = {};
     const latency: Record<string, Histogram> = {};
+    const spans: Record<string, { firstAt: number; lastAt: number }> = {};
     for (const r of results) {
       mergeCounts(counts, r.counts);
       for (const [k, h] of Object.entries(r.hists)) (latency[k] ??= new Histogram()).merge(h);
+      for (const [k, [first, last]] of Object.entries(r.spans)) {
+        const s = spans[k];
+        spans[k] = s ? { firstAt: Math.min(s.firstAt, first), lastAt: Math.max(s.lastAt, last) } : { firstAt: first, lastAt: last };
+      }
     }
-    return { counts, latency };
+    return { counts, latency, spans };
+  }
+
+  /** Poll listenStats until `event` was received `count` times in total, or the deadline. */
+  async waitReceived(event: string, count: number, timeoutMs: number): Promise<ListenStats> {
+    const deadline = Date.now() + timeoutMs;
+    let stats = await this.listenStats();
+    let last = -1;
+    let idleSince = Date.now();
+    while ((stats.counts[event] ?? 0) < count && Date.now() < deadline) {
+      const seen = stats.counts[event] ?? 0;
+      if (seen !== last) {
+        last = seen;
+        idleSince = Date.now();
+      } else if (Date.now() - idleSince > 10_000) {
+        break; // nothing arrived for 10 s: the rest is lost
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      stats = await this.listenStats();
+    }
+    return stats;
   }
 
   async stats(): Promise<{ sockets: number; connected: number; authed: number }> {

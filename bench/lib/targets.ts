@@ -2,6 +2,7 @@
  * A target is a server a scenario measures: the bare socket.io baseline or the Socketpot
  * gateway. Scenarios run the same socket work against each and report ratios to "bare".
  */
+import type { Names } from "@socketpot/contracts";
 import type { AuthSpec } from "./pool-worker";
 import { startBareServer, type ServerChild } from "./servers";
 
@@ -16,6 +17,9 @@ export interface Target {
   /** Start a fresh server child (on `port` when given, for restarts). */
   start(port?: number): Promise<ServerChild>;
   dispose(): Promise<void>;
+  /** Publish one fan-out message on NATS (gateway targets): subject from `names`, JSON body. */
+  publish?(subject: (names: Names) => string, body: unknown): void;
+  flush?(): Promise<void>;
 }
 
 export function bareTarget(subscriptions: string[] = ["DEPOSITS", "BETS"]): Target {
