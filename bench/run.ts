@@ -4,7 +4,7 @@
  * Discovers scenarios in bench/scenarios/, runs one (or all, one after another), prints the
  * result table and appends a section to docs/BENCHMARKS.md with the machine, the versions,
  * the date and the exact command. Runner flags: --out <file> (default docs/BENCHMARKS.md),
- * --no-write (print only), --max-seconds <n> (deadline per scenario, default 300).
+ * --no-write (print only), --max-seconds <n> (deadline per scenario, default 1800).
  * Every other flag is passed to the scenario.
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -132,7 +132,7 @@ async function main(): Promise<number> {
 
   const out = path.resolve(root, flags.out ?? "docs/BENCHMARKS.md");
   const write = flags["no-write"] === undefined;
-  const maxSeconds = Number(flags["max-seconds"] ?? 300);
+  const maxSeconds = Number(flags["max-seconds"] ?? 1800);
   const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
   const command = `npm run bench -- ${argv.join(" ")}`.trim();
   const scenarioFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !["out", "no-write", "max-seconds"].includes(k)));

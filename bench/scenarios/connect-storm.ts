@@ -9,7 +9,7 @@
  * cost.
  *
  * Flags: --sizes 1000,5000,10000,19500  --workers 4  --concurrency 50 (per worker)
- *        --targets bare,gateway  --subscriptions DEPOSITS,BETS  --timeout-seconds 120
+ *        --targets bare,gateway  --subscriptions DEPOSITS,BETS  --timeout-seconds 600 (per storm)
  */
 import { bytes, intArg, intListArg, ms, num, ratio, tally } from "../lib/format";
 import { maxSocketsPerProcess, openFilesLimit } from "../lib/limits";
@@ -27,6 +27,8 @@ interface Measurement {
   p50: number;
   p99: number;
   serverCores: number;
+  /** Server CPU milliseconds per ready socket. */
+  serverCpuMs: number;
   generatorCores: number;
   heapPerSocket: number;
   rssPerSocket: number;
@@ -62,6 +64,7 @@ async function measure(target: Target, pool: ClientPool, size: number, opts: { c
       p50: result.ready_latency.percentile(50),
       p99: result.ready_latency.percentile(99),
       serverCores: cpuShare(serverCpu0, serverCpu1),
+      serverCpuMs: (serverCpu1.user - serverCpu0.user + serverCpu1.system - serverCpu0.system) / 1000 / n,
       generatorCores: (gen.seconds * 1000) / Math.max(1, result.elapsedMs),
       heapPerSocket: (after.heapUsed - before.heapUsed) / n,
       rssPerSocket: (after.rss - before.rss) / n,
@@ -84,7 +87,7 @@ const scenario: Scenario = {
     }
     const workers = intArg(args, "workers", 4, 1, 16);
     const concurrency = intArg(args, "concurrency", 50, 1, 5000);
-    const timeoutMs = intArg(args, "timeout-seconds", 120, 1, 600) * 1000;
+    const timeoutMs = intArg(args, "timeout-seconds", 600, 1, 1800) * 1000;
     const subscriptions = (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
     const targets = await makeTargets(args, subscriptions);
     const pool = await ClientPool.start({ workers, name: "storm" });
@@ -118,6 +121,8 @@ const scenario: Scenario = {
         "heap / socket": bytes(r.heapPerSocket),
         "heap vs bare": bare ? ratio(r.heapPerSocket, bare.heapPerSocket) : "n/a",
         "RSS / socket": bytes(r.rssPerSocket),
+        "server CPU / socket": ms(r.serverCpuMs),
+        "CPU vs bare": bare ? ratio(r.serverCpuMs, bare.serverCpuMs) : "n/a",
         "server CPU (cores)": r.serverCores.toFixed(2),
         "generator CPU (cores)": r.generatorCores.toFixed(2),
         errors: tally(r.errors),
@@ -128,7 +133,7 @@ const scenario: Scenario = {
       `Clients: socket.io-client over websocket only, ${workers} generator processes, ${concurrency} connects in flight per process, sources spread over 127.0.0.2-${1 + workers}.`,
       `Sockets authenticate with \`auth\` {app_id, subscriptions: [${subscriptions.join(", ")}], access_token}; the storm ends when every auth callback came back. The bare server acks \`auth\` and joins a room, nothing else.`,
       "Memory: server child run with --expose-gc; heap and RSS read after a full GC before the storm and with all sockets open and idle; the difference divided by the sockets.",
-      "CPU figures are shares of one core over the storm (this machine has 2 cores; the server and the generator compete for them).",
+      "CPU (cores) is the share of one core over the storm (this machine has 2 cores; the server, the generator and anything else running compete for them). Server CPU / socket is the server process's CPU time for the storm divided by the sockets: the cost of one connect+auth, which depends far less on what else runs than the wall-clock rate does.",
     ];
     const openFiles = openFilesLimit();
     if (openFiles !== undefined) notes.push(`Largest size is bounded by the open files limit (${openFiles}, hard): one descriptor per socket in the server process.`);

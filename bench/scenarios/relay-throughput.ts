@@ -24,6 +24,8 @@ interface Outcome {
   p50: number;
   p99: number;
   serverCores: number;
+  /** Server CPU microseconds per delivery. */
+  serverCpuUs: number;
   generatorCores: number;
   errors: Record<string, number>;
 }
@@ -89,6 +91,7 @@ async function run(target: Target, pool: ClientPool, opts: { sockets: number; me
       p50: hist?.percentile(50) ?? Number.NaN,
       p99: hist?.percentile(99) ?? Number.NaN,
       serverCores: cpuShare(serverCpu0, serverCpu1),
+      serverCpuUs: delivered > 0 ? (serverCpu1.user - serverCpu0.user + serverCpu1.system - serverCpu0.system) / delivered : Number.NaN,
       generatorCores: (gen.seconds * 1000) / Math.max(1, elapsedMs),
       errors: opened.errors,
     };
@@ -132,6 +135,8 @@ const scenario: Scenario = {
         "vs bare": bare ? ratio(o.rate, bare.rate) : "n/a",
         "latency p50": ms(o.p50),
         "latency p99": ms(o.p99),
+        "server CPU / delivery": `${o.serverCpuUs.toFixed(1)} µs`,
+        "CPU vs bare": bare ? ratio(o.serverCpuUs, bare.serverCpuUs) : "n/a",
         "server CPU (cores)": o.serverCores.toFixed(2),
         "generator CPU (cores)": o.generatorCores.toFixed(2),
       })),
