@@ -31,7 +31,8 @@ export async function startGatewayChild(namespace: string, opts: { port?: number
   const handle = await ChildHandle.fork(CHILD, {
     name: "gateway",
     args: [JSON.stringify({ namespace, port: opts.port ?? 0, natsUrl: natsUrl(), env: opts.env })],
-    nodeFlags: ["--expose-gc"],
+    // BENCH_GATEWAY_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway.
+    nodeFlags: ["--expose-gc", ...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
     readyTimeoutMs: 60_000,
   });
   const port = readyPort(handle);
