@@ -18,6 +18,8 @@ import { stampPayload } from "./stamp";
 interface BareOptions {
   port: number;
   host: string;
+  /** listen(2) backlog (Node's default is 511; the gateway's LISTEN_BACKLOG default is 4096). */
+  backlog?: number;
 }
 
 const opts: BareOptions = { port: 0, host: "127.0.0.1", ...(JSON.parse(process.argv[2] ?? "{}") as Partial<BareOptions>) };
@@ -80,7 +82,7 @@ const ipc = serveIpc({
   },
 });
 
-http.listen(opts.port, opts.host, () => {
+http.listen({ port: opts.port, host: opts.host, backlog: opts.backlog ?? 4096 }, () => {
   const port = (http.address() as AddressInfo).port;
   ipc.emit("ready", { port });
 });

@@ -16,6 +16,9 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
+/** The same listen backlog as the gateway's default (LISTEN_BACKLOG), so storms compare like for like. */
+export const BARE_BACKLOG = 4096;
+
 const BARE = fileURLToPath(new URL("./bare-server.ts", import.meta.url));
 
 export interface BroadcastRequest {
@@ -50,7 +53,7 @@ export function probeOf(handle: ChildHandle): Pick<ServerChild, "memory" | "cpu"
 export async function startBareServer(opts: { port?: number } = {}): Promise<BareServer> {
   const handle = await ChildHandle.fork(BARE, {
     name: "bare-socket.io",
-    args: [JSON.stringify({ port: opts.port ?? 0, host: "127.0.0.1" })],
+    args: [JSON.stringify({ port: opts.port ?? 0, host: "127.0.0.1", backlog: BARE_BACKLOG })],
     nodeFlags: ["--expose-gc"],
   });
   const port = readyPort(handle);
