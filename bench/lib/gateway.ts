@@ -3,7 +3,7 @@
  * app and one user + access token per socket written with the directory writer, and the
  * gateway itself in a child process (gateway-child.ts).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -83,8 +83,7 @@ export class BenchDirectory {
         const i = next++;
         const authId = OWNER_AUTH_ID + 1 + i;
         await this.writer.createUser({ auth_id: authId, uname: `bench_${authId}` });
-        const token = randomUUID();
-        await this.writer.storeToken(token, { app_id: BENCH_APP_ID, auth_id: authId });
+        const token = await this.writer.issueToken({ app_id: BENCH_APP_ID, auth_id: authId });
         tokens[i - start] = token;
         ids[i - start] = authId;
       }

@@ -26,6 +26,7 @@ interface Outcome {
   afterListenMs: number;
   p50: number;
   p99: number;
+  generatorCores: number;
   errors: Record<string, number>;
   unexpected: Record<string, number>;
 }
@@ -63,6 +64,7 @@ async function storm(
       throw new Error(`${target.kind}: only ${opened.ready}/${opts.sockets} sockets authenticated before the drop (${tally(opened.errors)})`);
     }
     await pool.mark();
+    const gen0 = await pool.cpuMark();
     const port = server.port;
     const killedAt = nowMs();
     server.handle.kill(opts.signal);
@@ -80,6 +82,7 @@ async function storm(
     server = restarted!;
     const listeningAt = nowMs();
     const back = await pool.waitBack(opts.timeoutMs);
+    const gen = await pool.cpuSince(gen0);
     const last = back.lastBackAt ?? Number.NaN;
     const unexpected = Object.fromEntries(Object.entries(back.errors).filter(([k]) => !isDocumentedError(k)));
     return {
@@ -91,6 +94,7 @@ async function storm(
       afterListenMs: last - listeningAt,
       p50: back.back_latency.percentile(50),
       p99: back.back_latency.percentile(99),
+      generatorCores: (gen.seconds * 1000) / Math.max(1, nowMs() - killedAt),
       errors: back.errors,
       unexpected,
     };
@@ -138,6 +142,7 @@ const scenario: Scenario = {
       "per-socket outage p50": ms(o.p50),
       "per-socket outage p99": ms(o.p99),
       "re-auth /s after listening": num(o.afterListenMs > 0 ? (o.back * 1000) / o.afterListenMs : Number.NaN),
+      "generator CPU (cores)": o.generatorCores.toFixed(2),
       "unexpected errors": tally(o.unexpected),
       "documented errors": tally(o.errors, (k) => !isDocumentedError(k)),
     }));
