@@ -193,7 +193,11 @@ export class ChildHandle {
   }
 }
 
-export type Handlers = Record<string, (payload: any) => unknown>;
+/**
+ * Request handlers by type. Payloads come from the parent process of the same benchmark
+ * (trusted, typed at the call site), so each handler declares its own payload type.
+ */
+export type Handlers = Record<string, (payload: never) => unknown>;
 
 /**
  * Child side: answer requests with `handlers`, announce "ready". A "stop" handler, when
@@ -212,7 +216,7 @@ export function serveIpc(handlers: Handlers): { emit(event: string, data?: unkno
       return;
     }
     Promise.resolve()
-      .then(() => handler(m.payload))
+      .then(() => handler(m.payload as never))
       .then(
         (result) => {
           send({ kind: "rep", id: m.id, ok: true, result });
