@@ -15,6 +15,11 @@ export const GatewayEnv = z
     MAX_EVENT_BYTES: envInt(256, 1_000_000).default(16_384),
     /** Transport hard cap: frames above it close the connection (engine.io maxHttpBufferSize). */
     MAX_FRAME_BYTES: envInt(1_024, 10_000_000).default(100_000),
+    /**
+     * listen(2) backlog: connections the kernel queues while the process is busy, e.g. when
+     * every client reconnects after a restart. Linux caps it at net.core.somaxconn.
+     */
+    LISTEN_BACKLOG: envInt(1, 65_535).default(4096),
     CORS_ORIGIN: z.string().default("*"),
     /** Where the demo page and static files live; empty to serve none. */
     PUBLIC_DIR: z.string().optional(),

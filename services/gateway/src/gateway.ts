@@ -99,7 +99,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       heartbeat = startHeartbeat(nc, names, gatewayId, config.HEARTBEAT_INTERVAL_MS, () => io.engine.clientsCount);
       await new Promise<void>((resolve, reject) => {
         http.once("error", reject);
-        http.listen(config.PORT, config.HOST, () => {
+        http.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => {
           http.off("error", reject);
           resolve();
         });

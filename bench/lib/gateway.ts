@@ -1,0 +1,122 @@
+/**
+ * The Socketpot gateway as a benchmark target: a random namespace on the local NATS, one
+ * app and one user + access token per socket written with the directory writer, and the
+ * gateway itself in a child process (gateway-child.ts).
+ */
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { Kvm } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createNames, type Names } from "@socketpot/contracts";
+import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
+import { ChildHandle } from "./ipc";
+import { probeOf, readyPort, type ServerChild } from "./servers";
+import type { Target } from "./targets";
+
+const CHILD = fileURLToPath(new URL("./gateway-child.ts", import.meta.url));
+
+export const BENCH_APP_ID = 1;
+const OWNER_AUTH_ID = 1;
+const SEED_CONCURRENCY = 64;
+
+export function natsUrl(): string {
+  return process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+}
+
+export interface GatewayServer extends ServerChild {
+  stats(): Promise<{ sockets: number; rooms: number; relayed: number }>;
+}
+
+export async function startGatewayChild(namespace: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<GatewayServer> {
+  const handle = await ChildHandle.fork(CHILD, {
+    name: "gateway",
+    args: [JSON.stringify({ namespace, port: opts.port ?? 0, natsUrl: natsUrl(), env: opts.env })],
+    // BENCH_GATEWAY_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway.
+    nodeFlags: ["--expose-gc", ...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
+    readyTimeoutMs: 60_000,
+  });
+  const port = readyPort(handle);
+  return {
+    kind: "gateway",
+    port,
+    url: `http://127.0.0.1:${port}`,
+    handle,
+    ...probeOf(handle),
+    stats: () => handle.call("stats", {}, 10_000),
+    stop: () => handle.stop(20_000),
+  };
+}
+
+/** A namespace with a directory: one app, users with tokens, cleaned up by `dispose`. */
+export class BenchDirectory {
+  readonly tokens: string[] = [];
+  readonly authIds: number[] = [];
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly names: Names,
+    readonly writer: DirectoryWriter,
+  ) {}
+
+  static async create(): Promise<BenchDirectory> {
+    const nc = await connect({ servers: natsUrl().split(","), name: "socketpot-bench-seed", timeout: 5000 });
+    const names = createNames(`bench_${randomBytes(5).toString("hex")}`);
+    const writer = new DirectoryWriter(await openDirectoryBucket(nc, names));
+    await writer.createUser({ auth_id: OWNER_AUTH_ID, uname: "bench_owner" });
+    await writer.createApp({ id: BENCH_APP_ID, name: "socketpot bench", owner_auth_id: OWNER_AUTH_ID });
+    return new BenchDirectory(nc, names, writer);
+  }
+
+  get namespace(): string {
+    return this.names.namespace;
+  }
+
+  /** Make sure `count` users exist, each with its own access token (bounded concurrency). */
+  async seedUsers(count: number): Promise<void> {
+    const start = this.tokens.length;
+    if (count <= start) return;
+    const tokens = new Array<string>(count - start);
+    const ids = new Array<number>(count - start);
+    let next = start;
+    const lane = async () => {
+      while (next < count) {
+        const i = next++;
+        const authId = OWNER_AUTH_ID + 1 + i;
+        await this.writer.createUser({ auth_id: authId, uname: `bench_${authId}` });
+        const token = await this.writer.issueToken({ app_id: BENCH_APP_ID, auth_id: authId });
+        tokens[i - start] = token;
+        ids[i - start] = authId;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEED_CONCURRENCY, count - start) }, lane));
+    this.tokens.push(...tokens);
+    this.authIds.push(...ids);
+  }
+
+  async dispose(): Promise<void> {
+    try {
+      const kv = await new Kvm(this.nc).open(this.names.directoryBucket);
+      await kv.destroy();
+    } finally {
+      await this.nc.close();
+    }
+  }
+}
+
+export async function gatewayTarget(opts: { subscriptions: string[]; env?: Record<string, string> }): Promise<Target> {
+  const dir = await BenchDirectory.create();
+  return {
+    kind: "gateway",
+    auth: { app_id: BENCH_APP_ID, subscriptions: opts.subscriptions },
+    async prepare(count) {
+      const t0 = performance.now();
+      await dir.seedUsers(count);
+      console.error(`[bench] seeded ${count} users + tokens in ${dir.namespace} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    },
+    tokens: (count) => dir.tokens.slice(0, count),
+    start: (port) => startGatewayChild(dir.namespace, { port, env: opts.env }),
+    dispose: () => dir.dispose(),
+    publish: (subject, body) => dir.nc.publish(subject(dir.names), JSON.stringify(body)),
+    flush: () => dir.nc.flush(),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * A target is a server a scenario measures: the bare socket.io baseline or the Socketpot
+ * gateway. Scenarios run the same socket work against each and report ratios to "bare".
+ */
+import type { Names } from "@socketpot/contracts";
+import type { AuthSpec } from "./pool-worker";
+import { startBareServer, type ServerChild } from "./servers";
+
+export interface Target {
+  kind: "bare" | "gateway";
+  /** How the sockets authenticate (the bare server acks any `auth`). */
+  auth: AuthSpec;
+  /** Make `count` distinct access tokens available (seeding users when needed). */
+  prepare(count: number): Promise<void>;
+  /** Tokens for sockets [0, count); undefined when the target needs none. */
+  tokens(count: number): (string | null)[] | undefined;
+  /** Start a fresh server child (on `port` when given, for restarts). */
+  start(port?: number): Promise<ServerChild>;
+  dispose(): Promise<void>;
+  /** Publish one fan-out message on NATS (gateway targets): subject from `names`, JSON body. */
+  publish?(subject: (names: Names) => string, body: unknown): void;
+  flush?(): Promise<void>;
+}
+
+export function bareTarget(subscriptions: string[] = ["DEPOSITS", "BETS"]): Target {
+  return {
+    kind: "bare",
+    auth: { app_id: 1, subscriptions },
+    prepare: async () => undefined,
+    // The bare server puts a socket with a token in a room of its own (as DEPOSITS does).
+    tokens: (count) => Array.from({ length: count }, (_, i) => `bare-${i}`),
+    start: (port) => startBareServer({ port }),
+    dispose: async () => undefined,
+  };
+}
+
+/**
+ * Targets named by `--targets` (default "bare,gateway"). The gateway target is loaded
+ * lazily so the baseline runs even where the gateway cannot start.
+ */
+export async function makeTargets(args: Record<string, string>, subscriptions: string[]): Promise<Target[]> {
+  const names = (args.targets ?? "bare,gateway").split(",").map((s) => s.trim()).filter(Boolean);
+  const targets: Target[] = [];
+  for (const name of names) {
+    if (name === "bare") targets.push(bareTarget(subscriptions));
+    else if (name === "gateway") {
+      const { gatewayTarget } = await import("./gateway");
+      targets.push(await gatewayTarget({ subscriptions }));
+    } else throw new Error(`--targets: unknown target "${name}" (bare, gateway)`);
+  }
+  return targets;
+}
