@@ -404,8 +404,10 @@
       button.type = "button";
       button.dataset.uname = user.uname;
       button.dataset.role = user.role;
-      button.append(el("strong", "", user.role.toLowerCase()), el("span", "", " " + user.uname));
+      button.append(el("strong", "", user.role.toLowerCase()));
+      if (user.role !== "ANONYMOUS") button.append(el("span", "", " " + user.uname));
       button.addEventListener("click", () => {
+        for (const other of ui.demoUsers.querySelectorAll(".demo-user")) other.classList.toggle("selected", other === button);
         ui.token.value = user.token;
         ui.connectButton.click();
       });
