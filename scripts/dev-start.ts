@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { createNames } from "@socketpot/contracts";
 import { DirectoryWriter, connectNats, createLogger, openDirectoryBucket } from "@socketpot/service-kit";
-import { createTrafficSimulator, type TrafficSimulator } from "./demo/traffic";
+import { createDemoTraffic, type TrafficSimulator } from "./demo/traffic";
 import { demoEnabled, demoUrl, seedDemo, type DemoInfo } from "./demo/seed";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -144,15 +144,7 @@ async function main(): Promise<void> {
   const port = await gatewayUp;
   const base = `http://localhost:${port}`;
   if (values.simulate && demo) {
-    const members = demo.users.filter((u) => u.role === "MEMBER");
-    simulator = createTrafficSimulator({
-      nc,
-      names,
-      appId: demo.app_id,
-      bettors: [...demo.users, { auth_id: 9001, uname: "dice_whale" }, { auth_id: 9002, uname: "lucky_lu" }],
-      depositors: members.length ? members : demo.users,
-      log,
-    });
+    simulator = createDemoTraffic(demo, { nc, names, log });
     simulator.start();
   }
   process.stdout.write(banner(base, demo, Boolean(simulator)));

@@ -219,3 +219,23 @@ export function createTrafficSimulator(opts: TrafficOptions): TrafficSimulator {
     },
   };
 }
+
+/** Bettors that are not demo users, so the feed shows more than the people on the page. */
+export const DEMO_BOTS: SimUser[] = [
+  { auth_id: 9001, uname: "dice_whale" },
+  { auth_id: 9002, uname: "lucky_lu" },
+];
+
+/** The simulator for a seeded demo app: everybody bets; the members receive the deposits. */
+export function createDemoTraffic(
+  demo: { app_id: number; users: Array<SimUser & { role: string }> },
+  deps: { nc: NatsConnection; names: Names; log: TrafficLog },
+): TrafficSimulator {
+  const members = demo.users.filter((u) => u.role === "MEMBER");
+  return createTrafficSimulator({
+    ...deps,
+    appId: demo.app_id,
+    bettors: [...demo.users, ...DEMO_BOTS],
+    depositors: members.length ? members : demo.users,
+  });
+}
