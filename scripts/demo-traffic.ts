@@ -3,18 +3,15 @@
  * seeded (read from .socketpot/demo.json): a steady bet stream with the odd jackpot, and
  * deposits that appear unconfirmed and confirm a few seconds later. Runs until Ctrl-C.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createNames } from "@socketpot/contracts";
 import { connectNats, createLogger } from "@socketpot/service-kit";
-import { readDemoInfo } from "./demo/seed";
-import { createDemoTraffic } from "./demo/traffic";
+import { DEMO_FILE, readDemoFile } from "./dev/demo-seed";
+import { createDemoTraffic } from "./dev/traffic";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const log = createLogger("demo-traffic", process.env.LOG_LEVEL ?? "info");
 
 async function main(): Promise<void> {
-  const demo = await readDemoInfo(path.join(ROOT, ".socketpot", "demo.json"));
+  const demo = await readDemoFile(DEMO_FILE);
   if (!demo) throw new Error("no demo seeded yet: run `npm start` first");
   const names = createNames(process.env.SOCKETPOT_NAMESPACE ?? demo.namespace);
   const nc = await connectNats(process.env.NATS_URL ?? "nats://127.0.0.1:4222", "socketpot-demo-traffic", log);

@@ -1,156 +1,121 @@
 /**
- * `npm start`: runs the four services as child processes against NATS and PostgreSQL on
- * their usual localhost ports, seeds the development demo (app, owner, mod, members and
- * their tokens) and prints the demo page's URLs.
+ * `npm start`: runs Socketpot on this machine against NATS and PostgreSQL at their usual
+ * localhost ports: prepares the chat database, seeds the demo app (development only),
+ * starts the four services and prints the URL and demo tokens.
  *
- *   npm start                     services + demo
- *   npm start -- --simulate       ... plus simulated Moneypot bets and deposits
- *   SOCKETPOT_DEMO=off npm start  services only (also with NODE_ENV=production)
+ * Environment: NATS_URL, DATABASE_URL, PORT, SOCKETPOT_NAMESPACE, and SOCKETPOT_DEMO
+ * (on by default; `off`, or NODE_ENV=production, seeds nothing).
+ * `npm start -- --simulate` also publishes simulated Moneypot traffic to the demo app:
+ * bets, and deposits that appear unconfirmed and confirm a few seconds later.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { connect } from "@nats-io/transport-node";
 import { createNames } from "@socketpot/contracts";
-import { DirectoryWriter, connectNats, createLogger, openDirectoryBucket } from "@socketpot/service-kit";
-import { createDemoTraffic, type TrafficSimulator } from "./demo/traffic";
-import { demoEnabled, demoUrl, seedDemo, type DemoInfo } from "./demo/seed";
+import { checkDependencies } from "@socketpot/service-kit";
+import { prepareChatDatabase } from "./dev/database";
+import { DEMO_FILE, demoEnabled, demoInfo, demoUrl, seedDemo, writeDemoFile } from "./dev/demo-seed";
+import { startService, stopAll, type ManagedProcess } from "./dev/processes";
+import { createDemoTraffic, type TrafficSimulator } from "./dev/traffic";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const DEMO_FILE = path.join(ROOT, ".socketpot", "demo.json");
-const SERVICES = ["chat", "wallet-watcher", "bet-stream", "gateway"] as const;
+const env = {
+  ...process.env,
+  NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+  DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/socketpot",
+  PORT: process.env.PORT ?? "3000",
+  SOCKETPOT_NAMESPACE: process.env.SOCKETPOT_NAMESPACE ?? "socketpot",
+};
+const demo = demoEnabled(process.env);
+const { values: flags } = parseArgs({ options: { simulate: { type: "boolean", default: false } } });
 
-const log = createLogger("dev-start", process.env.LOG_LEVEL ?? "info");
+const consoleLog = {
+  info: (obj: object, msg: string) => console.log(`[demo-traffic]     ${msg} ${JSON.stringify(obj)}`),
+  warn: (obj: object, msg: string) => console.warn(`[demo-traffic]     ${msg} ${JSON.stringify(obj)}`),
+};
 
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-function startService(name: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "services", name, "src", "main.ts")], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    // Own process group: a terminal's Ctrl-C reaches dev-start only, which stops each service once.
-    detached: true,
-  });
-  const prefix = `[${name}]`.padEnd(17);
-  for (const stream of [proc.stdout, proc.stderr]) {
-    let buffered = "";
-    stream?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        process.stdout.write(`${prefix} ${line}\n`);
-        onLine(line);
-      }
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  return { name, proc, exited };
-}
-
-function banner(base: string, demo: DemoInfo | undefined, simulate: boolean): string {
-  const lines = ["", "Socketpot is running.", `  gateway:   ${base}  (socket.io; the demo page is at ${base}/)`];
-  if (demo) {
-    lines.push(`  demo app:  ${demo.app_id} "${demo.app_name}" (namespace ${demo.namespace})`, "  demo users (development tokens):");
-    for (const user of demo.users) {
-      lines.push(`    ${user.role.padEnd(7)} ${user.uname.padEnd(9)} token ${user.token}`);
-      lines.push(`            ${demoUrl(base, demo.app_id, user)}`);
+async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return true;
+    } catch {
+      // not listening yet
     }
-    lines.push(`    anonymous         ${demoUrl(base, demo.app_id)}`);
-    lines.push(
-      simulate
-        ? "  simulated Moneypot traffic: on (bets, and deposits that confirm a few seconds later)"
-        : "  simulated Moneypot traffic: off (npm start -- --simulate, or npm run demo:traffic)",
-    );
-  } else {
-    lines.push("  demo: off (NODE_ENV=production or SOCKETPOT_DEMO=off)");
+    await new Promise((r) => setTimeout(r, 250));
   }
-  lines.push("  Ctrl-C stops everything.", "");
-  return lines.join("\n");
+  return false;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { simulate: { type: "boolean", default: false } } });
-  const env = {
-    ...process.env,
-    NATS_URL: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
-    SOCKETPOT_NAMESPACE: process.env.SOCKETPOT_NAMESPACE ?? "socketpot",
-    DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/socketpot",
-    PORT: process.env.PORT ?? "3000",
-  };
-  const withDemo = demoEnabled(env);
-  if (values.simulate && !withDemo) throw new Error("--simulate needs the demo (unset SOCKETPOT_DEMO=off / NODE_ENV=production)");
-  const names = createNames(env.SOCKETPOT_NAMESPACE);
-  const nc = await connectNats(env.NATS_URL, "socketpot-dev-start", log);
-
-  let demo: DemoInfo | undefined;
-  if (withDemo) {
-    const writer = new DirectoryWriter(await openDirectoryBucket(nc, names));
-    demo = await seedDemo(writer, { file: DEMO_FILE, namespace: names.namespace });
-    log.info({ app_id: demo.app_id, users: demo.users.map((u) => u.uname) }, "demo seeded");
+async function main(): Promise<number> {
+  if (flags.simulate && !demo) {
+    console.error("socketpot: --simulate needs the demo (it is off with SOCKETPOT_DEMO=off or NODE_ENV=production)");
+    return 1;
   }
+  const problems = await checkDependencies({ natsUrl: env.NATS_URL, databaseUrl: env.DATABASE_URL });
+  if (problems.length) {
+    for (const p of problems) console.error(`socketpot: ${p}`);
+    return 1;
+  }
+  await prepareChatDatabase(env.DATABASE_URL);
 
-  const children: Child[] = [];
+  const names = createNames(env.SOCKETPOT_NAMESPACE);
+  const nc = await connect({ servers: env.NATS_URL.split(","), name: "socketpot-dev-start" });
+  const seeded = demo ? await seedDemo(nc, names) : undefined;
+  // The demo page reads the demo users from the gateway's /demo.json (development only).
+  if (seeded) await writeDemoFile(DEMO_FILE, demoInfo(seeded, names));
+  if (!flags.simulate) await nc.drain();
+
+  const processes: ManagedProcess[] = ["chat", "wallet-watcher", "bet-stream", "gateway"].map((name) =>
+    startService(name, name === "gateway" && seeded ? { ...env, DEMO_FILE } : env),
+  );
   let stopping = false;
   let simulator: TrafficSimulator | undefined;
-  let gatewayPort!: (port: number) => void;
-  let gatewayFailed!: (err: Error) => void;
-  const gatewayUp = new Promise<number>((resolve, reject) => {
-    gatewayPort = resolve;
-    gatewayFailed = reject;
-  });
-
-  const stopAll = async (code: number) => {
+  const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     await simulator?.stop();
-    for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGTERM");
-    const deadline = setTimeout(() => {
-      for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
-    }, 12_000);
-    await Promise.all(children.map((c) => c.exited));
-    clearTimeout(deadline);
-    await nc.drain().catch(() => undefined);
+    if (!nc.isClosed()) await nc.drain().catch(() => undefined);
+    await stopAll(processes);
     process.exit(code);
   };
+  // The services run in their own process groups: never leave one behind.
   process.on("exit", () => {
-    for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
+    for (const p of processes) if (p.child.exitCode === null) p.child.kill("SIGKILL");
   });
-  process.on("SIGINT", () => void stopAll(0));
-  process.on("SIGTERM", () => void stopAll(0));
-
-  for (const name of SERVICES) {
-    const childEnv: NodeJS.ProcessEnv = { ...env };
-    if (name === "gateway" && demo) childEnv.DEMO_FILE = DEMO_FILE;
-    const child = startService(name, childEnv, (line) => {
-      if (name !== "gateway" || !line.includes("gateway listening")) return;
-      const port = /"port":(\d+)/.exec(line)?.[1];
-      if (port) gatewayPort(Number(port));
-    });
-    children.push(child);
-    void child.exited.then((code) => {
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  for (const p of processes) {
+    void p.exited.then((code) => {
       if (stopping) return;
-      log.error({ service: name, code }, "a service exited; stopping the others");
-      gatewayFailed(new Error(`${name} exited with code ${code}`));
-      void stopAll(1);
+      console.error(`socketpot: ${p.name} exited with code ${code}; stopping the others`);
+      void stop(1);
     });
   }
 
-  const port = await gatewayUp;
-  const base = `http://localhost:${port}`;
-  if (values.simulate && demo) {
-    simulator = createDemoTraffic(demo, { nc, names, log });
+  const url = `http://localhost:${env.PORT}`;
+  if (!(await waitReady(url, 60_000))) {
+    console.error("socketpot: the gateway did not become ready within 60 s");
+    await stop(1);
+    return 1;
+  }
+  if (flags.simulate && seeded) {
+    simulator = createDemoTraffic({ app_id: seeded.appId, users: seeded.users }, { nc, names, log: consoleLog });
     simulator.start();
   }
-  process.stdout.write(banner(base, demo, Boolean(simulator)));
+  const lines = [``, `Socketpot is running: ${url}  (socket.io endpoint and demo page)`];
+  if (seeded) {
+    lines.push(`Demo app_id: ${seeded.appId}. Dev-only access tokens, and the demo page signed in as each:`);
+    for (const u of seeded.users) lines.push(`  ${u.uname.padEnd(6)} ${u.role.padEnd(7)} ${u.token}  ${demoUrl(url, seeded.appId, u)}`);
+    lines.push(`  anonymous                                              ${demoUrl(url, seeded.appId)}`);
+    lines.push(
+      simulator
+        ? "Simulated Moneypot traffic is on: bets, and deposits to kate and max that confirm a few seconds later."
+        : "Simulated Moneypot traffic: npm start -- --simulate (or npm run demo:traffic next to a running npm start).",
+    );
+  }
+  lines.push(`Stop with Ctrl-C.`, ``);
+  console.log(lines.join("\n"));
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  log.fatal(err instanceof Error ? err.message : { err }, "npm start failed");
-  process.exit(1);
-});
+const code = await main();
+if (code !== 0) process.exit(code);

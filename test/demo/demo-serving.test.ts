@@ -1,11 +1,19 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DirectoryReader, openDirectoryBucket } from "@socketpot/service-kit";
-import { DEMO_USERS, DemoInfo, demoEnabled, demoUrl, seedDemo } from "../../scripts/demo/seed";
+import {
+  DEMO_USERS,
+  DemoInfo,
+  demoEnabled,
+  demoInfo,
+  demoUrl,
+  readDemoFile,
+  seedDemo,
+  writeDemoFile,
+} from "../../scripts/dev/demo-seed";
 import { connected, connectClient, request, type AnyClient } from "../support/clients";
-import { openDirectoryWriter } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createTestNamespace, type TestNamespace } from "../support/nats";
 
@@ -21,8 +29,8 @@ beforeAll(async () => {
   ns = await createTestNamespace();
   dir = await mkdtemp(path.join(tmpdir(), "socketpot-demo-"));
   demoFile = path.join(dir, "demo.json");
-  const writer = await openDirectoryWriter(ns.nc, ns.names);
-  demo = await seedDemo(writer, { file: demoFile, namespace: ns.namespace, appId: 41 });
+  demo = demoInfo(await seedDemo(ns.nc, ns.names, 41), ns.names);
+  await writeDemoFile(demoFile, demo);
   withDemo = await startGateway(ns.nc, ns.namespace, { DEMO_FILE: demoFile });
   withoutDemo = await startGateway(ns.nc, ns.namespace);
 });
@@ -48,10 +56,9 @@ describe("demo seeding", () => {
   });
 
   it("is idempotent: a second start keeps the same users, ids and tokens", async () => {
-    const writer = await openDirectoryWriter(ns.nc, ns.names);
-    const again = await seedDemo(writer, { file: demoFile, namespace: ns.namespace, appId: 41 });
+    const again = demoInfo(await seedDemo(ns.nc, ns.names, 41), ns.names);
     expect(again).toEqual(demo);
-    expect(DemoInfo.parse(JSON.parse(await readFile(demoFile, "utf8")))).toEqual(demo);
+    expect(await readDemoFile(demoFile)).toEqual(demo);
   });
 
   it("is on in development and off with NODE_ENV=production or SOCKETPOT_DEMO=off", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MoneypotBet, WalletEvent } from "@socketpot/contracts";
-import { betIdBase, depositEvents, makeBet } from "../../scripts/demo/traffic";
+import { betIdBase, depositEvents, makeBet } from "../../scripts/dev/traffic";
 
 const user = { auth_id: 7, uname: "demo_member" };
 
