@@ -58,8 +58,8 @@ export function makeBet(opts: BetOptions): MoneypotBet {
     const payout = PLINKO_PAYOUTS[slot] ?? 1;
     return MoneypotBet.parse({ ...common, kind: "plinko", outcome: slot, profit: Math.round(wager * payout) - wager });
   }
-  // Dice: win chance in percent, 1% house edge. A jackpot is a 0.5% shot that hits.
-  const chance = opts.jackpot ? 0.5 : [10, 25, 49.5, 49.5, 66, 80, 90][Math.floor(random() * 7)] ?? 49.5;
+  // Dice: win chance in percent, 1% house edge. A jackpot is a 0.09% shot (x1100) that hits.
+  const chance = opts.jackpot ? 0.09 : [10, 25, 49.5, 49.5, 66, 80, 90][Math.floor(random() * 7)] ?? 49.5;
   const cond: "<" | ">" = random() < 0.5 ? "<" : ">";
   const target = cond === "<" ? chance : Math.round((100 - chance) * 100) / 100;
   const win = opts.jackpot ? true : random() * 100 < chance;

@@ -31,12 +31,12 @@ describe("demo traffic generators", () => {
     }
   });
 
-  it("makes a jackpot a winning bet paying at least 100x", () => {
+  it("makes a jackpot a winning bet paying at least 1000x", () => {
     const random = seeded(2);
     for (let i = 1; i <= 50; i++) {
       const bet = makeBet({ id: i, appId: 3, user, jackpot: true, random });
       expect(bet.kind).toBe("simple_dice");
-      expect((bet.wager + bet.profit) / bet.wager).toBeGreaterThanOrEqual(100);
+      expect((bet.wager + bet.profit) / bet.wager).toBeGreaterThanOrEqual(1000);
     }
   });
 
