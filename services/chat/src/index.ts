@@ -1,2 +1,5 @@
-export { createChatService, type ChatDeps } from "./service";
+export { createChatService, type ChatDeps, type ChatService } from "./service";
 export { ChatEnv, loadChatConfig, type ChatConfig } from "./config";
+export { applyMigrations, createPrisma, dropDatabase, ensureDatabase, type ChatPrisma } from "./database";
+export { ChatRepository } from "./repository";
+export * from "./commands";

@@ -1,28 +1,240 @@
+/**
+ * The chat service's composition root: RPC endpoints (join, post, leave), gateway liveness
+ * (heartbeats and goodbyes, shared by the replicas through a queue group), the presence
+ * reaper, and fan-out publishing on `names.fanout.chat(appId)`.
+ */
 import type { Logger } from "pino";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { onceStop, registerService, type Service } from "@socketpot/service-kit";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import {
+  GatewayGoodbye,
+  GatewayHeartbeat,
+  HISTORY_LIMIT,
+  createNames,
+  decode,
+  encode,
+  rpcCatalogue,
+  type ChatFanout,
+} from "@socketpot/contracts";
+import {
+  DirectoryReader,
+  onceStop,
+  openDirectoryBucket,
+  registerService,
+  serveRpc,
+  type Service,
+} from "@socketpot/service-kit";
 import type { ChatConfig } from "./config";
+import { applyMigrations, createPrisma, ensureDatabase, type ChatPrisma } from "./database";
+import { postMessage, type DirectoryLookup, type PostingOptions } from "./posting";
+import { ChatRepository } from "./repository";
 
 export interface ChatDeps {
   config: ChatConfig;
   nc: NatsConnection;
   log: Logger;
+  /** A Prisma client to use (and not close); by default one is built from DATABASE_URL. */
+  prisma?: ChatPrisma;
+  /** Directory lookups for commands; by default the directory KV bucket of the namespace. */
+  directory?: DirectoryLookup;
 }
 
-export function createChatService({ config, nc, log }: ChatDeps) {
+export interface ChatService {
+  start(): Promise<void>;
+  /** Idempotent: stops intake, finishes the reaper round, closes the database pool it opened. */
+  stop(): Promise<void>;
+  /** Runs one reaper round now (tests and the leave path use it). */
+  reap(): Promise<void>;
+}
+
+const QUEUE = "socketpot-chat";
+const PURGE_EVERY_MS = 60_000;
+
+export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatService {
+  const names = createNames(config.SOCKETPOT_NAMESPACE);
+  const rpcs = rpcCatalogue(names);
+  const ownPrisma = deps.prisma === undefined;
+  let prisma: ChatPrisma | undefined = deps.prisma;
+  let repo: ChatRepository | undefined;
   let service: Service | undefined;
+  const subs: Subscription[] = [];
+  let reapTimer: NodeJS.Timeout | undefined;
+  const lingerTimers = new Set<NodeJS.Timeout>();
+  let reaping: Promise<void> | undefined;
+  let lastPurge = 0;
+  let stopped = false;
+  /** Gateways are only declared dead once the database has been reachable for a grace period. */
+  let healthySince = Date.now();
+
+  const posting: PostingOptions = {
+    defaultMuteSeconds: config.CHAT_DEFAULT_MUTE_SECONDS,
+    maxSeconds: config.CHAT_MAX_MUTE_SECONDS,
+    rateLimit: { count: config.CHAT_RATE_LIMIT_COUNT, windowMs: config.CHAT_RATE_LIMIT_WINDOW_MS },
+  };
+
+  const publish = (appId: number, event: ChatFanout) => nc.publish(names.fanout.chat(appId), encode(event));
+
+  const dbFailed = (err: unknown, what: string) => {
+    healthySince = Date.now();
+    log.error({ err, what }, "database operation failed");
+  };
+
+  async function reapOnce(): Promise<void> {
+    if (!repo || stopped) return;
+    try {
+      if (Date.now() - healthySince >= config.CHAT_GATEWAY_GRACE_MS) {
+        const dead = await repo.reapDeadGateways(config.CHAT_GATEWAY_MISSED_BEATS, config.CHAT_PRESENCE_LINGER_MS);
+        if (dead.length) log.warn({ gateways: dead }, "gateways stopped sending heartbeats; their sockets were dropped");
+      }
+      for (let round = 0; round < 20; round++) {
+        const gone = await repo.reapLeavers();
+        for (const { appId, user } of gone) publish(appId, { type: "user_left", user: { uname: user.uname } });
+        if (gone.length < 500) break;
+      }
+      if (Date.now() - lastPurge > PURGE_EVERY_MS) {
+        lastPurge = Date.now();
+        await repo.purgeExpired(config.CHAT_RATE_LIMIT_WINDOW_MS);
+      }
+    } catch (err) {
+      dbFailed(err, "reap");
+    }
+  }
+
+  /** One reaper round at a time per replica; concurrent callers share it. */
+  function reap(): Promise<void> {
+    reaping ??= reapOnce().finally(() => {
+      reaping = undefined;
+    });
+    return reaping;
+  }
+
+  function reapAfter(ms: number): void {
+    const timer = setTimeout(() => {
+      lingerTimers.delete(timer);
+      void reap();
+    }, ms + 50);
+    timer.unref();
+    lingerTimers.add(timer);
+  }
+
+  function subscribeLiveness(r: ChatRepository): void {
+    subs.push(
+      nc.subscribe(names.gateway.heartbeat, {
+        queue: QUEUE,
+        callback: (err, msg) => {
+          if (err) return log.error({ err }, "heartbeat subscription failed");
+          const hb = decode(GatewayHeartbeat, msg.data);
+          if (!hb.ok) return log.warn({ error: hb.error }, "invalid gateway heartbeat skipped");
+          r.gatewaySeen(hb.value.gateway_id, hb.value.interval_ms).catch((e: unknown) => dbFailed(e, "heartbeat"));
+        },
+      }),
+      nc.subscribe(names.gateway.goodbye, {
+        queue: QUEUE,
+        callback: (err, msg) => {
+          if (err) return log.error({ err }, "goodbye subscription failed");
+          const bye = decode(GatewayGoodbye, msg.data);
+          if (!bye.ok) return log.warn({ error: bye.error }, "invalid gateway goodbye skipped");
+          r.gatewayGone(bye.value.gateway_id, config.CHAT_PRESENCE_LINGER_MS).then(
+            (sockets) => {
+              log.info({ gateway: bye.value.gateway_id, sockets }, "gateway said goodbye");
+              reapAfter(config.CHAT_PRESENCE_LINGER_MS);
+            },
+            (e: unknown) => dbFailed(e, "goodbye"),
+          );
+        },
+      }),
+    );
+  }
+
   return {
-    async start(): Promise<void> {
+    async start() {
+      if (config.CHAT_MIGRATE_ON_START) {
+        await ensureDatabase(config.DATABASE_URL);
+        await applyMigrations(config.DATABASE_URL);
+        log.info("database migrated");
+      }
+      prisma ??= createPrisma({
+        url: config.DATABASE_URL,
+        poolMax: config.CHAT_DB_POOL_MAX,
+        onPoolError: (err) => log.warn({ err: err.message }, "database connection lost; the pool reconnects"),
+      });
+      const r = new ChatRepository(prisma);
+      repo = r;
+      const directory = deps.directory ?? new DirectoryReader(await openDirectoryBucket(nc, names));
+
       service = await registerService(
         nc,
         { name: "chat", version: "0.1.0", description: "Chat messages, moderation and presence" },
         config.SOCKETPOT_NAMESPACE,
       );
-      log.info("chat started");
+      serveRpc(
+        service,
+        "join",
+        rpcs.chatJoin,
+        async (req) => {
+          if (req.user) {
+            const { joined } = await r.joinSocket({
+              appId: req.app_id,
+              gatewayId: req.gateway_id,
+              socketId: req.socket_id,
+              user: req.user,
+            });
+            if (joined) publish(req.app_id, { type: "user_joined", user: req.user });
+          }
+          const [messages, userlist] = await Promise.all([r.recentMessages(req.app_id, HISTORY_LIMIT), r.userlist(req.app_id)]);
+          return { chat: { messages, userlist } };
+        },
+        log,
+      );
+      serveRpc(
+        service,
+        "post",
+        rpcs.chatPost,
+        async (req) => {
+          const message = await postMessage(r, directory, posting, {
+            appId: req.app_id,
+            user: req.user,
+            channel: req.channel,
+            text: req.text,
+          });
+          publish(req.app_id, { type: "new_message", message });
+          return { message };
+        },
+        log,
+      );
+      serveRpc(
+        service,
+        "leave",
+        rpcs.chatLeave,
+        async (req) => {
+          await r.leaveSocket({
+            appId: req.app_id,
+            gatewayId: req.gateway_id,
+            socketId: req.socket_id,
+            authId: req.user.auth_id,
+            lingerMs: config.CHAT_PRESENCE_LINGER_MS,
+          });
+          reapAfter(config.CHAT_PRESENCE_LINGER_MS);
+          return {};
+        },
+        log,
+      );
+      subscribeLiveness(r);
+      await nc.flush();
+      healthySince = Date.now();
+      reapTimer = setInterval(() => void reap(), config.CHAT_REAP_INTERVAL_MS);
+      reapTimer.unref();
+      log.info({ namespace: config.SOCKETPOT_NAMESPACE }, "chat started");
     },
-    /** Idempotent; stops the NATS service (its endpoints drain). Does not close `nc`. */
     stop: onceStop(async () => {
-      await service?.stop();
+      stopped = true;
+      clearInterval(reapTimer);
+      for (const t of lingerTimers) clearTimeout(t);
+      lingerTimers.clear();
+      await Promise.all(subs.map((s) => s.drain().catch(() => undefined)));
+      await service?.stop().catch((err: unknown) => log.warn({ err }, "stopping the NATS service failed"));
+      await reaping;
+      if (ownPrisma) await prisma?.$disconnect();
     }),
+    reap,
   };
 }
