@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import {
+  AuthRequest,
+  DepositFanout,
+  NewMessageRequest,
+  WalletEvent,
+  chatEmits,
+  depositEmits,
+  directoryKeys,
+  fanoutFamilies,
+  tokenHash,
+} from "../src";
+
+describe("NewMessageRequest", () => {
+  it("defaults channel to lobby and trims text", () => {
+    expect(NewMessageRequest.parse({ text: "  hi  " })).toEqual({ channel: "lobby", text: "hi" });
+    expect(NewMessageRequest.parse({ text: "x", channel: null })).toEqual({ channel: "lobby", text: "x" });
+  });
+
+  it.each(["support", "a-b_c:d", "0", "x".repeat(40)])("accepts channel %j", (channel) => {
+    expect(NewMessageRequest.safeParse({ text: "x", channel }).success).toBe(true);
+  });
+
+  it.each(["Support", "a b", "a.b", "é", "x".repeat(41), 5, "a*"])("rejects channel %j", (channel) => {
+    expect(NewMessageRequest.safeParse({ text: "x", channel }).success).toBe(false);
+  });
+
+  it("accepts 1-300 chars after trim, measured after trimming", () => {
+    expect(NewMessageRequest.safeParse({ text: "a" }).success).toBe(true);
+    expect(NewMessageRequest.safeParse({ text: "a".repeat(300) }).success).toBe(true);
+    expect(NewMessageRequest.safeParse({ text: `   ${"a".repeat(300)}   ` }).success).toBe(true);
+    expect(NewMessageRequest.safeParse({ text: "a".repeat(301) }).success).toBe(false);
+    expect(NewMessageRequest.safeParse({ text: "    " }).success).toBe(false);
+    expect(NewMessageRequest.safeParse({ text: "" }).success).toBe(false);
+    expect(NewMessageRequest.safeParse({ text: 42 }).success).toBe(false);
+    expect(NewMessageRequest.safeParse({}).success).toBe(false);
+  });
+});
+
+describe("AuthRequest", () => {
+  it("accepts the spec's request and removes duplicate subscriptions", () => {
+    const parsed = AuthRequest.parse({
+      app_id: 42,
+      access_token: "82c5bbe7-d9fd-4f5d-a06c-e34e588db2fd",
+      subscriptions: ["CHAT", "DEPOSITS", "CHAT"],
+    });
+    expect(parsed.subscriptions).toEqual(["CHAT", "DEPOSITS"]);
+  });
+
+  it("treats a null access_token as absent", () => {
+    expect(AuthRequest.parse({ app_id: 1, subscriptions: ["BETS"], access_token: null }).access_token).toBeUndefined();
+  });
+
+  it.each([["42"], [1.5], [0], [-3], [null], [undefined], [Number.MAX_SAFE_INTEGER + 2]])("rejects app_id %j", (app_id) => {
+    expect(AuthRequest.safeParse({ app_id, subscriptions: ["CHAT"] }).success).toBe(false);
+  });
+
+  it.each([[[]], [["chat"]], [["CHAT", "NEWS"]], ["CHAT"], [null], [[1]]])("rejects subscriptions %j", (subscriptions) => {
+    expect(AuthRequest.safeParse({ app_id: 1, subscriptions }).success).toBe(false);
+  });
+
+  it("rejects a non-string access_token and a non-object request", () => {
+    expect(AuthRequest.safeParse({ app_id: 1, subscriptions: ["CHAT"], access_token: 5 }).success).toBe(false);
+    expect(AuthRequest.safeParse("hello").success).toBe(false);
+    expect(AuthRequest.safeParse([1]).success).toBe(false);
+  });
+
+  it("explains a string app_id in words a developer understands", () => {
+    const result = AuthRequest.safeParse({ app_id: "42", subscriptions: ["CHAT"] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toContain('must be an integer, got string "42"');
+  });
+});
+
+describe("fan-out families", () => {
+  it("emits a confirmed change as both balance_change and confirmed_deposit_change", () => {
+    const msg = DepositFanout.parse({ type: "confirmed", event_id: "e1", change: { balance: 10, diff: 10 } });
+    expect(depositEmits(msg)).toEqual([
+      ["balance_change", { balance: 10, diff: 10 }],
+      ["confirmed_deposit_change", { balance: 10, diff: 10 }],
+    ]);
+    expect(fanoutFamilies.deposits.dedupeKey(msg)).toBe("confirmed:e1");
+  });
+
+  it("maps chat events to their client events", () => {
+    expect(chatEmits({ type: "user_left", user: { uname: "kate" } })).toEqual([["user_left", { uname: "kate" }]]);
+  });
+
+  it("rejects a negative balance", () => {
+    expect(DepositFanout.safeParse({ type: "unconfirmed", event_id: "e", change: { balance: -1, diff: 1 } }).success).toBe(false);
+  });
+});
+
+describe("directory keys", () => {
+  it("stores tokens under their SHA-256, never the raw token", () => {
+    const token = "82c5bbe7-d9fd-4f5d-a06c-e34e588db2fd";
+    const key = directoryKeys.token(tokenHash(token));
+    expect(key).toMatch(/^tokens\.[0-9a-f]{64}$/);
+    expect(key).not.toContain(token);
+    expect(tokenHash(token.toUpperCase())).toBe(tokenHash(token));
+  });
+
+  it("refuses a raw token as a key", () => {
+    expect(() => directoryKeys.token("82c5bbe7-d9fd-4f5d-a06c-e34e588db2fd")).toThrow();
+  });
+
+  it("looks unames up case-insensitively", () => {
+    expect(directoryKeys.uname("Kate")).toBe(directoryKeys.uname("kATE"));
+  });
+});
+
+describe("WalletEvent", () => {
+  it("rejects unknown types and bad txids", () => {
+    const base = { event_id: "e1", app_id: 1, auth_id: 2 };
+    expect(WalletEvent.safeParse({ ...base, type: "bet_won", amount: 5 }).success).toBe(false);
+    expect(WalletEvent.safeParse({ ...base, type: "deposit_seen", txid: "xyz", vout: 0, amount: 5 }).success).toBe(false);
+    expect(
+      WalletEvent.safeParse({ ...base, type: "deposit_seen", txid: "a".repeat(64), vout: 0, amount: 5 }).success,
+    ).toBe(true);
+  });
+});

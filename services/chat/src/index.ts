@@ -1,0 +1,2 @@
+export { createChatService, type ChatDeps } from "./service";
+export { ChatEnv, loadChatConfig, type ChatConfig } from "./config";

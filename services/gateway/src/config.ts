@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { CommonEnv, envInt, loadConfig } from "@socketpot/service-kit";
+
+export const GatewayEnv = z
+  .object({
+    ...CommonEnv,
+    PORT: envInt(0, 65535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    /** Identifies this replica in presence; random per process when unset. */
+    GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    AUTH_TIMEOUT_MS: envInt(100, 600_000).default(30_000),
+    RPC_TIMEOUT_MS: envInt(50, 60_000).default(5_000),
+    HEARTBEAT_INTERVAL_MS: envInt(100, 60_000).default(2_000),
+    /** Largest client event accepted (bytes of the encoded frame); larger ones get client_error. */
+    MAX_EVENT_BYTES: envInt(256, 1_000_000).default(16_384),
+    /** Transport hard cap: frames above it close the connection (engine.io maxHttpBufferSize). */
+    MAX_FRAME_BYTES: envInt(1_024, 10_000_000).default(100_000),
+    CORS_ORIGIN: z.string().default("*"),
+    /** Where the demo page and static files live; empty to serve none. */
+    PUBLIC_DIR: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.MAX_EVENT_BYTES > c.MAX_FRAME_BYTES) {
+      ctx.addIssue({ code: "custom", path: ["MAX_EVENT_BYTES"], message: "must not exceed MAX_FRAME_BYTES" });
+    }
+  });
+export type GatewayConfig = z.output<typeof GatewayEnv>;
+
+export const loadGatewayConfig = (env: Record<string, string | undefined> = process.env) =>
+  loadConfig("gateway", GatewayEnv, env);

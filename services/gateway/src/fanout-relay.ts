@@ -1,0 +1,107 @@
+import type { Server } from "socket.io";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { decode, fanoutFamilies, type ClientEmit, type FanoutFamily } from "@socketpot/contracts";
+import type { FanoutRoom } from "./features/feature";
+
+/** Remembers recently relayed message keys so a re-published notification is emitted once. */
+class RecentKeys {
+  private readonly keys = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  /** True when the key was new (and is now remembered). */
+  add(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.capacity) {
+      const oldest = this.keys.values().next().value;
+      if (oldest !== undefined) this.keys.delete(oldest);
+    }
+    return true;
+  }
+}
+
+/**
+ * The gateway's generic relay from NATS to sockets: one NATS subscription per socket.io
+ * room that has members on this gateway, created when the room appears and dropped when
+ * the room empties. Messages are validated with the family's schema, deduplicated by its
+ * key and emitted to the room.
+ */
+export class FanoutRelay {
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly recent = new RecentKeys(50_000);
+  relayed = 0;
+  rejected = 0;
+
+  constructor(
+    private readonly io: Server,
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {
+    io.of("/").adapter.on("delete-room", (room: string) => this.unsubscribe(room));
+  }
+
+  /** Joins the socket to the rooms; resolves once NATS has registered new subscriptions. */
+  async join(socketId: string, rooms: FanoutRoom[]): Promise<void> {
+    const socket = this.io.of("/").sockets.get(socketId);
+    if (!socket) return;
+    let created = false;
+    for (const room of rooms) {
+      if (!this.subscriptions.has(room.subject)) {
+        this.subscriptions.set(room.subject, this.subscribe(room));
+        created = true;
+      }
+      socket.join(room.subject);
+    }
+    if (created) await this.nc.flush();
+  }
+
+  get roomCount(): number {
+    return this.subscriptions.size;
+  }
+
+  close(): void {
+    for (const sub of this.subscriptions.values()) sub.unsubscribe();
+    this.subscriptions.clear();
+  }
+
+  private subscribe(room: FanoutRoom): Subscription {
+    const family = fanoutFamilies[room.family];
+    return this.nc.subscribe(room.subject, {
+      callback: (err, msg) => {
+        if (err) {
+          this.log.error({ err, subject: room.subject }, "fan-out subscription failed");
+          return;
+        }
+        const decoded = decode(family.schema, msg.data);
+        if (!decoded.ok) {
+          this.rejected++;
+          this.log.warn({ subject: msg.subject, error: decoded.error }, "invalid fan-out message skipped");
+          return;
+        }
+        this.emit(room.family, room.subject, decoded.value);
+      },
+    });
+  }
+
+  private emit(familyName: FanoutFamily, room: string, value: unknown): void {
+    const family = fanoutFamilies[familyName] as {
+      toEmits(v: unknown): ClientEmit[];
+      dedupeKey(v: unknown): string | undefined;
+    };
+    const key = family.dedupeKey(value);
+    if (key !== undefined && !this.recent.add(`${room}|${key}`)) return;
+    const target = this.io.to(room);
+    for (const [event, payload] of family.toEmits(value)) {
+      target.emit(event, payload);
+      this.relayed++;
+    }
+  }
+
+  private unsubscribe(room: string): void {
+    const sub = this.subscriptions.get(room);
+    if (!sub) return;
+    this.subscriptions.delete(room);
+    sub.unsubscribe();
+  }
+}

@@ -1,0 +1,2 @@
+export { createWalletWatcherService, type WalletWatcherDeps } from "./service";
+export { WalletWatcherEnv, loadWalletWatcherConfig, type WalletWatcherConfig } from "./config";

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encode, type BetFanout, type DepositFanout } from "@socketpot/contracts";
+import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
+import { startGateway, type RunningGateway } from "../support/gateway";
+import { createTestNamespace, type TestNamespace } from "../support/nats";
+
+let ns: TestNamespace;
+let gwA: RunningGateway;
+let gwB: RunningGateway;
+let app: SeededApp;
+let otherApp: SeededApp;
+const clients: AnyClient[] = [];
+
+async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
+  const c = connectClient(gw.url);
+  clients.push(c);
+  await connected(c);
+  const [err] = await request(c, "auth", { app_id: appId, access_token: token, subscriptions });
+  expect(err).toBeNull();
+  return c;
+}
+
+const deposit = (event_id: string, balance: number, diff: number): DepositFanout => ({
+  type: "confirmed",
+  event_id,
+  change: { balance, diff },
+});
+
+beforeAll(async () => {
+  ns = await createTestNamespace();
+  const writer = await openDirectoryWriter(ns.nc, ns.names);
+  app = await seedApp(writer, 2);
+  otherApp = await seedApp(writer, 1);
+  gwA = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: "500" });
+  gwB = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: "500" });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await gwA?.stop();
+  await gwB?.stop();
+  await ns?.cleanup();
+});
+
+describe("fan-out relay", () => {
+  it("delivers a user's deposit notification to each of their DEPOSITS sockets on every gateway, once, and to nobody else", async () => {
+    const me = app.members[0]!;
+    const mineA = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const mineB = await authed(gwB, app.app_id, me.token, ["DEPOSITS", "BETS"]);
+    const otherUser = await authed(gwA, app.app_id, app.members[1]!.token, ["DEPOSITS"]);
+    const noDeposits = await authed(gwB, app.app_id, me.token, ["BETS"]);
+    const events = ["balance_change", "confirmed_deposit_change", "unconfirmed_balance_change"];
+    const logs = [mineA, mineB, otherUser, noDeposits].map((c) => record(c, events));
+
+    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit("ev-1", 5000, 5000)));
+    // the same notification again (a watcher that crashed after publishing): dropped by dedupe
+    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit("ev-1", 5000, 5000)));
+    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit("ev-2", 7000, 2000)));
+    await waitFor(() => logs[0]!.length >= 4 && logs[1]!.length >= 4, 5_000, "deposit notifications");
+    await ns.nc.flush();
+    await new Promise((r) => setTimeout(r, 200));
+
+    for (const log of logs.slice(0, 2)) {
+      expect(log).toEqual([
+        { event: "balance_change", payload: { balance: 5000, diff: 5000 } },
+        { event: "confirmed_deposit_change", payload: { balance: 5000, diff: 5000 } },
+        { event: "balance_change", payload: { balance: 7000, diff: 2000 } },
+        { event: "confirmed_deposit_change", payload: { balance: 7000, diff: 2000 } },
+      ]);
+    }
+    expect(logs[2]).toEqual([]);
+    expect(logs[3]).toEqual([]);
+  });
+
+  it("skips invalid fan-out messages and keeps relaying", async () => {
+    const me = app.members[1]!;
+    const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, ["unconfirmed_balance_change"]);
+    const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
+    ns.nc.publish(subject, new TextEncoder().encode("not json"));
+    ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "x", change: { balance: -5, diff: 1 } }));
+    ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "ok", change: { balance: 5, diff: 5 } }));
+    await waitFor(() => log.length === 1, 5_000, "the valid notification");
+    expect(log[0]!.payload).toEqual({ balance: 5, diff: 5 });
+    expect(gwA.gateway.stats().relayed).toBeGreaterThan(0);
+  });
+
+  it("keeps one app's bets away from another app's sockets", async () => {
+    const mine = await authed(gwA, app.app_id, undefined, ["BETS"]);
+    const theirs = await authed(gwB, otherApp.app_id, undefined, ["BETS"]);
+    const mineLog = record(mine, ["new_bet"]);
+    const theirLog = record(theirs, ["new_bet"]);
+    const bet: BetFanout = {
+      type: "new_bet",
+      bet: { id: 1, uname: "kate", kind: "simple_dice", wager: 100, profit: -100, outcome: 42.5, cond: "<", target: 49.5, created_at: new Date().toISOString() },
+    };
+    ns.nc.publish(ns.names.fanout.bets(app.app_id), encode(bet));
+    await waitFor(() => mineLog.length === 1, 5_000, "the bet");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(mineLog[0]!.payload.id).toBe(1);
+    expect(theirLog).toEqual([]);
+  });
+});
+
+describe("requests to services", () => {
+  it("answers INTERNAL_ERROR within the rpc timeout when chat is not running", async () => {
+    const c = connectClient(gwA.url);
+    clients.push(c);
+    await connected(c);
+    const started = Date.now();
+    const [err] = await request(c, "auth", { app_id: app.app_id, subscriptions: ["CHAT", "BETS"] });
+    expect(err).toBe("INTERNAL_ERROR");
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("refuses new_message without the CHAT subscription", async () => {
+    const c = await authed(gwA, app.app_id, app.members[0]!.token, ["BETS"]);
+    const [err] = await request(c, "new_message", { text: "hello" });
+    expect(err).toBe("NOT_SUBSCRIBED");
+  });
+});
