@@ -12,7 +12,7 @@
  */
 import type { JsMsg } from "@nats-io/jetstream";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { decode, encode, WalletEvent, type Names } from "@socketpot/contracts";
 import { KeyedQueue } from "./concurrency";
 import { apply, markPublished, notificationKey, type LedgerLimits, type LedgerState } from "./ledger";

@@ -6,8 +6,7 @@
  */
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamManager, StorageType, RetentionPolicy, DiscardPolicy } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
-import { nanos } from "@nats-io/nats-core";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Names } from "@socketpot/contracts";
 
 export type WalletResourcesConfig = {
