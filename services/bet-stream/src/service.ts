@@ -1,28 +1,279 @@
+/**
+ * bet-stream: consumes every Moneypot bet (`names.upstream.betsAll`), keeps only the apps
+ * of the partitions this replica holds, samples each app's stream (sampler.ts) and
+ * publishes the chosen bets as `new_bet` fan-out messages (`names.fanout.bets(app_id)`).
+ * Answers `betsRecent` for the apps it holds. See docs/BETS.md.
+ */
+import { randomBytes } from "node:crypto";
+import { Svcm, type Service } from "@nats-io/services";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { onceStop, registerService, type Service } from "@socketpot/service-kit";
+import {
+  BetsRecentRequest,
+  MoneypotBet,
+  createNames,
+  decode,
+  encode,
+  toNewBet,
+  type BetFanout,
+  type NewBet,
+  type RpcReply,
+} from "@socketpot/contracts";
+import { onceStop } from "@socketpot/service-kit";
 import type { BetStreamConfig } from "./config";
+import { PartitionLeases } from "./leases";
+import { RATE_INTERVAL_MS, WindowSampler } from "./sampler";
+import { DEFAULT_SCORE_CONFIG, isJackpot, scoreBet, type ScoreConfig } from "./score";
+import { ThrottledLog } from "./throttled-log";
+
+export const BET_STREAM_VERSION = "0.1.0";
 
 export interface BetStreamDeps {
   config: BetStreamConfig;
   nc: NatsConnection;
   log: Logger;
+  /** Clock (milliseconds); tests may inject one. */
+  now?: () => number;
 }
 
-export function createBetStreamService({ config, nc, log }: BetStreamDeps) {
-  let service: Service | undefined;
-  return {
-    async start(): Promise<void> {
-      service = await registerService(
-        nc,
-        { name: "bet-stream", version: "0.1.0", description: "Sampled per-app bet feed" },
-        config.SOCKETPOT_NAMESPACE,
-      );
-      log.info("bet-stream started");
-    },
-    /** Idempotent; stops the NATS service (its endpoints drain). Does not close `nc`. */
-    stop: onceStop(async () => {
-      await service?.stop();
-    }),
+export interface BetStreamStats {
+  replica: string;
+  /** Messages seen on the upstream subject. */
+  received: number;
+  /** Messages for apps of partitions another replica holds (discarded before decoding). */
+  foreign: number;
+  /** Invalid bets (bad subject, bad JSON, schema violation, app_id not the subject's). */
+  invalid: number;
+  /** Valid bets offered to the sampler. */
+  accepted: number;
+  /** `new_bet` messages published. */
+  published: number;
+  /** Valid bets not chosen (over the rate) or lost to a handover. */
+  dropped: number;
+  jackpots: number;
+  /** Windows closed so far (one per BETS_WINDOW_MS). */
+  windows: number;
+  apps: number;
+  partitions: number[];
+  active_partitions: number;
+  live_replicas: number;
+}
+
+export interface BetStreamService {
+  readonly replicaId: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): BetStreamStats;
+}
+
+export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
+  const { config, nc } = deps;
+  const now = deps.now ?? Date.now;
+  const names = createNames(config.SOCKETPOT_NAMESPACE);
+  const replicaId = config.BETS_REPLICA_ID ?? `bs-${randomBytes(4).toString("hex")}`;
+  const log = deps.log.child({ replica: replicaId });
+  const P = config.BETS_PARTITIONS;
+  const scoreConfig: ScoreConfig = {
+    ...DEFAULT_SCORE_CONFIG,
+    jackpotProfit: config.BETS_JACKPOT_PROFIT,
+    jackpotMultiplier: config.BETS_JACKPOT_MULTIPLIER,
   };
+  const sampler = new WindowSampler<MoneypotBet>({
+    ratePerSecond: config.BETS_RATE_PER_SECOND,
+    windowMs: config.BETS_WINDOW_MS,
+    recentLimit: config.BETS_RECENT,
+  });
+  /** `active[p]` is 1 while this replica may sample partition p (refreshed every window). */
+  const active = new Uint8Array(P);
+  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, published: 0, lost: 0, windows: 0 };
+  const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
+  /** Upstream subjects are `<prefix><app_id>`. */
+  const prefix = names.upstream.bets(0).slice(0, -1);
+  const fanoutSubjects = new Map<number, string>();
+
+  const leases = new PartitionLeases({
+    nc,
+    bucket: names.bucket("bet_stream_leases"),
+    replicaId,
+    partitions: P,
+    ttlMs: config.BETS_LEASE_TTL_MS,
+    renewMs: config.BETS_LEASE_RENEW_MS,
+    quietMs: RATE_INTERVAL_MS,
+    log,
+    now,
+    onLost: (p) => {
+      active[p] = 0;
+      sampler.dropApps((appId) => appId % P === p);
+    },
+  });
+
+  let sub: Subscription | undefined;
+  let service: Service | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let evictTimer: NodeJS.Timeout | undefined;
+  let tickNow = now();
+
+  function refreshActive(t: number): void {
+    for (let p = 0; p < P; p++) active[p] = leases.active(p, t) ? 1 : 0;
+  }
+
+  function invalid(subject: string, error: string): void {
+    counters.invalid++;
+    invalidLog.log({ subject, error: error.slice(0, 300) }, "invalid upstream bet skipped");
+  }
+
+  /** The hot path: one upstream message. */
+  function ingest(subject: string, data: Uint8Array): void {
+    counters.received++;
+    const appId = appIdFromSubject(subject, prefix);
+    if (appId <= 0) {
+      invalid(subject, "subject does not end in an app_id");
+      return;
+    }
+    if (active[appId % P] === 0) {
+      counters.foreign++;
+      return;
+    }
+    const decoded = decode(MoneypotBet, data);
+    if (!decoded.ok) {
+      invalid(subject, decoded.error);
+      return;
+    }
+    const bet = decoded.value;
+    if (bet.app_id !== appId) {
+      invalid(subject, `app_id ${bet.app_id} differs from the subject's`);
+      return;
+    }
+    counters.accepted++;
+    sampler.offer(appId, bet, scoreBet(bet, scoreConfig), isJackpot(bet, scoreConfig), tickNow);
+  }
+
+  function flush(): void {
+    const t = now();
+    tickNow = t;
+    counters.windows++;
+    refreshActive(t);
+    for (const emission of sampler.flush(t)) {
+      if (active[emission.appId % P] === 0) {
+        counters.lost += emission.items.length;
+        continue;
+      }
+      let subject = fanoutSubjects.get(emission.appId);
+      if (subject === undefined) {
+        subject = names.fanout.bets(emission.appId);
+        fanoutSubjects.set(emission.appId, subject);
+      }
+      for (const bet of emission.items) {
+        const msg: BetFanout = { type: "new_bet", bet: toNewBet(bet) };
+        nc.publish(subject, encode(msg));
+      }
+      counters.published += emission.items.length;
+    }
+  }
+
+  function stats(): BetStreamStats {
+    const t = now();
+    let activeCount = 0;
+    for (let p = 0; p < P; p++) if (leases.active(p, t)) activeCount++;
+    return {
+      replica: replicaId,
+      received: counters.received,
+      foreign: counters.foreign,
+      invalid: counters.invalid,
+      accepted: counters.accepted,
+      published: counters.published,
+      dropped: sampler.stats.dropped + counters.lost,
+      jackpots: sampler.stats.jackpots,
+      windows: counters.windows,
+      apps: sampler.appCount,
+      partitions: leases.owned(),
+      active_partitions: activeCount,
+      live_replicas: leases.liveReplicas,
+    };
+  }
+
+  function answerRecent(data: Uint8Array): Uint8Array | undefined {
+    const decoded = decode(BetsRecentRequest, data);
+    if (!decoded.ok) {
+      const reply: RpcReply<never> = { ok: false, error: "INVALID_REQUEST", detail: decoded.error.slice(0, 500) };
+      return encode(reply);
+    }
+    const appId = decoded.value.app_id;
+    // Only the replica holding the app's partition answers; the others stay silent.
+    if (!leases.holds(appId % P, now())) return undefined;
+    const reply: RpcReply<{ bets: NewBet[] }> = {
+      ok: true,
+      result: { bets: sampler.recent(appId).map(toNewBet) },
+    };
+    return encode(reply);
+  }
+
+  const stop = onceStop(async () => {
+    if (flushTimer) clearInterval(flushTimer);
+    if (evictTimer) clearInterval(evictTimer);
+    // Stop intake, then send what the open windows chose, then give the partitions back.
+    await sub?.drain().catch(() => undefined);
+    flush();
+    await service?.stop().catch(() => undefined);
+    await leases.stop();
+    await nc.flush().catch(() => undefined);
+    log.info(stats(), "bet-stream stopped");
+  });
+
+  return {
+    replicaId,
+    stats,
+    stop,
+    async start() {
+      await leases.start();
+      refreshActive(now());
+      sub = nc.subscribe(names.upstream.betsAll, {
+        callback: (err, msg) => {
+          if (err) {
+            log.error({ err: err.message }, "upstream subscription failed");
+            return;
+          }
+          ingest(msg.subject, msg.data);
+        },
+      });
+      service = await new Svcm(nc).add({
+        name: "socketpot-bet-stream",
+        version: BET_STREAM_VERSION,
+        description: "Sampled per-app bet feed (new_bet) and recent bets for late joiners",
+        metadata: { namespace: names.namespace, replica: replicaId },
+        statsHandler: async () => stats(),
+      });
+      service.addEndpoint("bets-recent", {
+        subject: names.rpc.betsRecent,
+        // Every replica hears the request; only the partition's holder answers.
+        queue: "",
+        handler: (err, msg) => {
+          if (err) {
+            log.error({ err: err.message }, "bets-recent endpoint stopped");
+            return;
+          }
+          const reply = answerRecent(msg.data);
+          if (reply !== undefined) msg.respond(reply);
+        },
+      });
+      flushTimer = setInterval(flush, config.BETS_WINDOW_MS);
+      evictTimer = setInterval(() => sampler.evictIdle(now(), config.BETS_APP_IDLE_MS), Math.min(60_000, config.BETS_APP_IDLE_MS));
+      evictTimer.unref?.();
+      await nc.flush();
+      log.info({ partitions: leases.owned(), rate: config.BETS_RATE_PER_SECOND, window_ms: config.BETS_WINDOW_MS }, "bet-stream ready");
+    },
+  };
+}
+
+/** `<prefix><digits>` -> app id, or 0 when the subject is anything else. No allocation but the slice. */
+export function appIdFromSubject(subject: string, prefix: string): number {
+  const n = subject.length - prefix.length;
+  if (n < 1 || n > 16 || !subject.startsWith(prefix)) return 0;
+  let id = 0;
+  for (let i = prefix.length; i < subject.length; i++) {
+    const c = subject.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || (c === 0 && i === prefix.length)) return 0;
+    id = id * 10 + c;
+  }
+  return Number.isSafeInteger(id) ? id : 0;
 }

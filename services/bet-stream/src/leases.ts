@@ -1,0 +1,241 @@
+/**
+ * Partition ownership across bet-stream replicas, by leases in a JetStream KV bucket.
+ *
+ * Apps are spread over P partitions (`app_id % P`). A replica owns a partition while it
+ * holds the key `partitions.<p>`: it takes a free one with `create` (fails if another
+ * replica holds it) and renews it with `update` at the revision it last wrote (fails if it
+ * lost it). The bucket's TTL removes keys that are not renewed, so a killed replica's
+ * partitions become free after one TTL. Each replica also keeps `replicas.<id>` alive and
+ * aims for ceil(P / live replicas) partitions: it releases extras and takes free ones, so
+ * partitions spread evenly as replicas come and go.
+ *
+ * Safety (no partition sampled twice): a replica treats a lease as valid until
+ * `sent + TTL - margin`, where `sent` is when it sent the write that renewed it; the
+ * server removes the key no earlier than TTL after that write, so the old owner has
+ * stopped before anyone else can create the key. A new owner also waits `quietMs` (the
+ * rate interval) before emitting, so the per-app rate bound holds across a handover.
+ */
+import { StorageType } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { z } from "zod";
+
+const PARTITION_PREFIX = "partitions.";
+const REPLICA_PREFIX = "replicas.";
+const CONFIG_KEY = "config";
+
+const LeaseConfigRecord = z.object({ partitions: z.number().int().positive() });
+
+interface Lease {
+  revision: number;
+  /** Local time from which the replica may emit for the partition. */
+  activeFrom: number;
+  /** Local time after which the replica must no longer emit. */
+  validUntil: number;
+}
+
+export interface PartitionLeasesOptions {
+  nc: NatsConnection;
+  bucket: string;
+  replicaId: string;
+  partitions: number;
+  ttlMs: number;
+  renewMs: number;
+  /** Wait this long after taking a partition before emitting (the rate interval). */
+  quietMs: number;
+  log: Logger;
+  now?: () => number;
+  /** Called after a partition is lost or released (its app state must be dropped). */
+  onLost?: (partition: number) => void;
+}
+
+export class LeaseConfigMismatch extends Error {
+  override name = "LeaseConfigMismatch";
+}
+
+export class PartitionLeases {
+  private kv: KV | undefined;
+  private readonly leases = new Map<number, Lease>();
+  private ttlMs: number;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  /** Live replicas seen at the last tick. */
+  liveReplicas = 0;
+
+  constructor(private readonly opts: PartitionLeasesOptions) {
+    this.ttlMs = opts.ttlMs;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Opens (or creates) the bucket, checks P agrees, takes a first share and starts renewing. */
+  async start(): Promise<void> {
+    const kvm = new Kvm(this.opts.nc);
+    this.kv = await kvm.create(this.opts.bucket, { history: 1, ttl: this.opts.ttlMs, storage: StorageType.Memory });
+    const status = await this.kv.status();
+    // The bucket may predate this replica with another TTL: the bucket's one is the truth.
+    if (status.ttl > 0) this.ttlMs = status.ttl;
+    await this.checkPartitionCount();
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.opts.renewMs);
+    this.timer.unref?.();
+  }
+
+  get effectiveTtlMs(): number {
+    return this.ttlMs;
+  }
+
+  /** True when the replica may emit for this partition at `now`. */
+  active(partition: number, now: number): boolean {
+    const lease = this.leases.get(partition);
+    return lease !== undefined && now >= lease.activeFrom && now < lease.validUntil;
+  }
+
+  /** True while the replica holds the lease (its quiet period included). */
+  holds(partition: number, now: number): boolean {
+    const lease = this.leases.get(partition);
+    return lease !== undefined && now < lease.validUntil;
+  }
+
+  /** Partitions held (active or in their quiet period). */
+  owned(): number[] {
+    return [...this.leases.keys()].sort((a, b) => a - b);
+  }
+
+  /** Releases every lease (so another replica takes over at once) and stops renewing. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking?.catch(() => undefined);
+    const kv = this.kv;
+    if (!kv) return;
+    for (const [p, lease] of [...this.leases]) {
+      this.lose(p);
+      await kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch(() => undefined);
+    }
+    await kv.delete(REPLICA_PREFIX + this.opts.replicaId).catch(() => undefined);
+  }
+
+  /** One renew-and-rebalance round; rounds never overlap. */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.ticking) return this.ticking;
+    this.ticking = this.round()
+      .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "lease round failed"))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async round(): Promise<void> {
+    const kv = this.kv!;
+    const { partitions, replicaId } = this.opts;
+    const sent = this.now();
+    const value = JSON.stringify({ replica: replicaId });
+
+    // Leases past their local validity are gone, whatever the server says.
+    for (const [p, lease] of [...this.leases]) if (sent >= lease.validUntil) this.lose(p, "expired");
+
+    await kv.put(REPLICA_PREFIX + replicaId, value);
+    await kv.put(CONFIG_KEY, JSON.stringify({ partitions }));
+    await Promise.all(
+      [...this.leases].map(async ([p, lease]) => {
+        try {
+          const revision = await kv.update(partitionKey(p), value, lease.revision);
+          const current = this.leases.get(p);
+          if (current === lease) {
+            lease.revision = revision;
+            lease.validUntil = this.validUntil(sent);
+          }
+        } catch {
+          this.lose(p, "renewal refused");
+        }
+      }),
+    );
+    if (this.stopped) return;
+
+    let live = 0;
+    for await (const _ of await kv.keys(REPLICA_PREFIX + ">")) live++;
+    this.liveReplicas = Math.max(1, live);
+    const target = Math.ceil(partitions / this.liveReplicas);
+
+    // Release extras, highest partitions first.
+    const mine = this.owned();
+    while (mine.length > target) {
+      const p = mine.pop()!;
+      const lease = this.leases.get(p)!;
+      this.lose(p, "rebalance");
+      await kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch(() => undefined);
+    }
+
+    // Take free partitions, starting at a replica-specific offset to spread contention.
+    if (this.leases.size < target) {
+      const offset = hash(replicaId) % partitions;
+      for (let i = 0; i < partitions && this.leases.size < target && !this.stopped; i++) {
+        const p = (offset + i) % partitions;
+        if (this.leases.has(p)) continue;
+        const at = this.now();
+        try {
+          const revision = await kv.create(partitionKey(p), value);
+          if (this.stopped) {
+            await kv.delete(partitionKey(p), { previousSeq: revision }).catch(() => undefined);
+            return;
+          }
+          this.leases.set(p, { revision, activeFrom: at + this.opts.quietMs, validUntil: this.validUntil(at) });
+          this.opts.log.info({ partition: p, replica: replicaId }, "partition taken");
+        } catch {
+          // held by another replica
+        }
+      }
+    }
+  }
+
+  private validUntil(sent: number): number {
+    const margin = Math.min(this.opts.renewMs, this.ttlMs / 4);
+    return sent + this.ttlMs - margin;
+  }
+
+  private lose(partition: number, reason?: string): void {
+    if (!this.leases.delete(partition)) return;
+    if (reason) this.opts.log.info({ partition, replica: this.opts.replicaId, reason }, "partition released");
+    this.opts.onLost?.(partition);
+  }
+
+  private async checkPartitionCount(): Promise<void> {
+    const kv = this.kv!;
+    const mine = JSON.stringify({ partitions: this.opts.partitions });
+    try {
+      await kv.create(CONFIG_KEY, mine);
+      return;
+    } catch {
+      // exists: compare below
+    }
+    const entry = await kv.get(CONFIG_KEY);
+    if (!entry || entry.operation !== "PUT") return;
+    let stored: unknown;
+    try {
+      stored = entry.json();
+    } catch {
+      stored = undefined;
+    }
+    const parsed = LeaseConfigRecord.safeParse(stored);
+    if (parsed.success && parsed.data.partitions !== this.opts.partitions) {
+      throw new LeaseConfigMismatch(
+        `BETS_PARTITIONS=${this.opts.partitions} but the running replicas use ${parsed.data.partitions}: every replica must use the same value`,
+      );
+    }
+    // Every round rewrites the record, so it lives as long as any replica does.
+  }
+}
+
+function partitionKey(p: number): string {
+  return PARTITION_PREFIX + String(p);
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { RATE_INTERVAL_MS, WindowSampler } from "../src/sampler";
+
+type Bet = { id: number; score: number; jackpot?: boolean };
+
+function sampler(rate = 10, windowMs = 250, recentLimit = 5) {
+  return new WindowSampler<Bet>({ ratePerSecond: rate, windowMs, recentLimit });
+}
+
+function offer(s: WindowSampler<Bet>, appId: number, bets: Bet[], now: number) {
+  for (const b of bets) s.offer(appId, b, b.score, b.jackpot === true, now);
+}
+
+const ids = (bets: Bet[]) => bets.map((b) => b.id);
+const range = (from: number, n: number, score = 1): Bet[] => Array.from({ length: n }, (_, i) => ({ id: from + i, score }));
+
+describe("WindowSampler", () => {
+  it("emits nothing before a flush and nothing for an empty window", () => {
+    const s = sampler();
+    expect(s.flush(0)).toEqual([]);
+    offer(s, 1, range(1, 3), 0);
+    expect(s.flush(250)).toHaveLength(1);
+    expect(s.flush(500)).toEqual([]);
+  });
+
+  it("passes every bet, in order, while the app stays under the rate", () => {
+    const s = sampler(10);
+    const out: number[] = [];
+    let id = 1;
+    // 8 bets per second (2 per 250 ms window) for 5 seconds, with varied scores.
+    for (let t = 0; t < 5000; t += 250) {
+      offer(s, 7, [{ id: id++, score: (id * 7) % 5 }, { id: id++, score: (id * 3) % 5 }], t);
+      for (const e of s.flush(t + 250)) out.push(...ids(e.items));
+    }
+    expect(out).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(s.stats.dropped).toBe(0);
+  });
+
+  it("passes a burst that fits the 1 s budget in one window", () => {
+    const s = sampler(10);
+    offer(s, 1, range(1, 10), 0);
+    expect(ids(s.flush(250)[0]!.items)).toEqual(range(1, 10).map((b) => b.id));
+  });
+
+  it("keeps the highest scores of an overloaded window, in arrival order", () => {
+    const s = sampler(10, 250); // 3 per window when overloaded
+    const bets = [5, 1, 9, 3, 8, 2, 7, 4, 6, 0, 1, 2].map((score, i) => ({ id: i + 1, score }));
+    offer(s, 1, bets, 0);
+    const [e] = s.flush(250);
+    expect(e!.items.map((b) => b.score)).toEqual([9, 8, 7]);
+    expect(ids(e!.items)).toEqual([3, 5, 7]);
+  });
+
+  it("breaks score ties in favour of the earlier bet", () => {
+    const s = sampler(2, 500); // 1 per window
+    offer(s, 1, range(1, 50, 4), 0);
+    expect(ids(s.flush(500)[0]!.items)).toEqual([1]);
+  });
+
+  it("never emits more than the rate in any 1 s interval under sustained overload", () => {
+    const s = sampler(10, 250);
+    const emitted: number[] = [];
+    let id = 1;
+    for (let t = 0; t < 20_000; t += 250) {
+      offer(s, 1, Array.from({ length: 500 }, () => ({ id: id++, score: Math.random() })), t);
+      for (const e of s.flush(t + 250)) for (let i = 0; i < e.items.length; i++) emitted.push(t + 250);
+    }
+    for (let i = 0; i < emitted.length; i++) {
+      let n = 0;
+      for (let j = i; j < emitted.length && emitted[j]! - emitted[i]! < RATE_INTERVAL_MS; j++) n++;
+      expect(n).toBeLessThanOrEqual(10);
+    }
+    // and uses the budget: 10 per second over 20 s
+    expect(emitted.length).toBeGreaterThanOrEqual(195);
+  });
+
+  it("spreads an overloaded app's budget over the second", () => {
+    const s = sampler(10, 250);
+    const perWindow: number[] = [];
+    let id = 1;
+    for (let t = 0; t < 2000; t += 250) {
+      offer(s, 1, range(id, 100), t);
+      id += 100;
+      perWindow.push(s.flush(t + 250).reduce((n, e) => n + e.items.length, 0));
+    }
+    expect(Math.max(...perWindow)).toBe(3);
+    expect(perWindow.slice(0, 4).reduce((a, b) => a + b, 0)).toBe(10);
+  });
+
+  it("never drops a jackpot, even beyond the rate, and counts it against the budget", () => {
+    const s = sampler(10, 250);
+    const jackpots = range(1000, 15, 0).map((b) => ({ ...b, jackpot: true }));
+    offer(s, 1, [...range(1, 200, 50), ...jackpots], 0);
+    const items = s.flush(250)[0]!.items;
+    expect(ids(items.filter((b) => b.jackpot))).toEqual(ids(jackpots));
+    expect(items.filter((b) => !b.jackpot)).toHaveLength(0);
+    // the budget is used up for the rest of the second
+    offer(s, 1, range(300, 5, 50), 300);
+    expect(s.flush(500)).toEqual([]);
+    offer(s, 1, range(400, 5, 50), 1300);
+    expect(ids(s.flush(1500)[0]!.items)).toEqual(ids(range(400, 5)));
+  });
+
+  it("keeps apps independent", () => {
+    const s = sampler(10, 250);
+    offer(s, 1, range(1, 1000), 0);
+    offer(s, 2, range(5000, 2), 0);
+    const out = new Map(s.flush(250).map((e) => [e.appId, ids(e.items)]));
+    expect(out.get(1)).toHaveLength(3);
+    expect(out.get(2)).toEqual([5000, 5001]);
+  });
+
+  it("drops a window's unchosen bets instead of delaying them", () => {
+    const s = sampler(10, 250);
+    offer(s, 1, range(1, 100), 0);
+    s.flush(250);
+    expect(s.flush(500)).toEqual([]);
+  });
+
+  it("remembers the last emitted bets, newest last", () => {
+    const s = sampler(10, 250, 5);
+    offer(s, 1, range(1, 3), 0);
+    s.flush(250);
+    expect(ids(s.recent(1))).toEqual([1, 2, 3]);
+    offer(s, 1, range(4, 4), 300);
+    s.flush(500);
+    expect(ids(s.recent(1))).toEqual([3, 4, 5, 6, 7]);
+    expect(s.recent(2)).toEqual([]);
+  });
+
+  it("forgets dropped and idle apps", () => {
+    const s = sampler();
+    offer(s, 1, range(1, 1), 0);
+    offer(s, 2, range(2, 1), 0);
+    offer(s, 3, range(3, 1), 0);
+    s.dropApps((id) => id === 1);
+    expect(s.flush(250).map((e) => e.appId).sort()).toEqual([2, 3]);
+    offer(s, 3, range(4, 1), 5000);
+    s.flush(5250);
+    expect(s.evictIdle(6000, 2000)).toBe(1);
+    expect(s.recent(2)).toEqual([]);
+    expect(ids(s.recent(3))).toEqual([3, 4]);
+    expect(s.appCount).toBe(1);
+  });
+
+  it("counts offered, emitted, dropped and jackpots", () => {
+    const s = sampler(10, 250);
+    offer(s, 1, [...range(1, 20), { id: 99, score: 0, jackpot: true }], 0);
+    s.flush(250);
+    expect(s.stats).toEqual({ offered: 21, emitted: 3, dropped: 18, jackpots: 1 });
+  });
+
+  it("rejects a nonsensical configuration", () => {
+    expect(() => sampler(0)).toThrow(RangeError);
+    expect(() => sampler(10, 0)).toThrow(RangeError);
+    expect(() => sampler(10, 250, -1)).toThrow(RangeError);
+  });
+});
