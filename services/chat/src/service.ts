@@ -3,6 +3,7 @@
  * (heartbeats and goodbyes, shared by the replicas through a queue group), the presence
  * reaper, and fan-out publishing on `names.fanout.chat(appId)`.
  */
+import type { z } from "zod";
 import type { Logger } from "pino";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
@@ -64,6 +65,16 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
   let stopped = false;
   /** Gateways are only declared dead once the database has been reachable for a grace period. */
   let healthySince = Date.now();
+  /** Database work started by handlers; stop() waits for it before closing the pool. */
+  const inflight = new Set<Promise<unknown>>();
+  function track<T>(work: Promise<T>): Promise<T> {
+    inflight.add(work);
+    void work.then(
+      () => inflight.delete(work),
+      () => inflight.delete(work),
+    );
+    return work;
+  }
 
   const posting: PostingOptions = {
     defaultMuteSeconds: config.CHAT_DEFAULT_MUTE_SECONDS,
@@ -124,7 +135,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
           if (err) return log.error({ err }, "heartbeat subscription failed");
           const hb = decode(GatewayHeartbeat, msg.data);
           if (!hb.ok) return log.warn({ error: hb.error }, "invalid gateway heartbeat skipped");
-          r.gatewaySeen(hb.value.gateway_id, hb.value.interval_ms).catch((e: unknown) => dbFailed(e, "heartbeat"));
+          void track(r.gatewaySeen(hb.value.gateway_id, hb.value.interval_ms).catch((e: unknown) => dbFailed(e, "heartbeat")));
         },
       }),
       nc.subscribe(names.gateway.goodbye, {
@@ -133,12 +144,14 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
           if (err) return log.error({ err }, "goodbye subscription failed");
           const bye = decode(GatewayGoodbye, msg.data);
           if (!bye.ok) return log.warn({ error: bye.error }, "invalid gateway goodbye skipped");
-          r.gatewayGone(bye.value.gateway_id, config.CHAT_PRESENCE_LINGER_MS).then(
-            (sockets) => {
-              log.info({ gateway: bye.value.gateway_id, sockets }, "gateway said goodbye");
-              reapAfter(config.CHAT_PRESENCE_LINGER_MS);
-            },
-            (e: unknown) => dbFailed(e, "goodbye"),
+          void track(
+            r.gatewayGone(bye.value.gateway_id, config.CHAT_PRESENCE_LINGER_MS).then(
+              (sockets) => {
+                log.info({ gateway: bye.value.gateway_id, sockets }, "gateway said goodbye");
+                reapAfter(config.CHAT_PRESENCE_LINGER_MS);
+              },
+              (e: unknown) => dbFailed(e, "goodbye"),
+            ),
           );
         },
       }),
@@ -166,58 +179,43 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
         { name: "chat", version: "0.1.0", description: "Chat messages, moderation and presence" },
         config.SOCKETPOT_NAMESPACE,
       );
-      serveRpc(
-        service,
-        "join",
-        rpcs.chatJoin,
-        async (req) => {
-          if (req.user) {
-            const { joined } = await r.joinSocket({
-              appId: req.app_id,
-              gatewayId: req.gateway_id,
-              socketId: req.socket_id,
-              user: req.user,
-            });
-            if (joined) publish(req.app_id, { type: "user_joined", user: req.user });
-          }
-          const [messages, userlist] = await Promise.all([r.recentMessages(req.app_id, HISTORY_LIMIT), r.userlist(req.app_id)]);
-          return { chat: { messages, userlist } };
-        },
-        log,
-      );
-      serveRpc(
-        service,
-        "post",
-        rpcs.chatPost,
-        async (req) => {
-          const message = await postMessage(r, directory, posting, {
-            appId: req.app_id,
-            user: req.user,
-            channel: req.channel,
-            text: req.text,
-          });
-          publish(req.app_id, { type: "new_message", message });
-          return { message };
-        },
-        log,
-      );
-      serveRpc(
-        service,
-        "leave",
-        rpcs.chatLeave,
-        async (req) => {
-          await r.leaveSocket({
+      const join = async (req: z.output<typeof rpcs.chatJoin.request>) => {
+        if (req.user) {
+          const { joined } = await r.joinSocket({
             appId: req.app_id,
             gatewayId: req.gateway_id,
             socketId: req.socket_id,
-            authId: req.user.auth_id,
-            lingerMs: config.CHAT_PRESENCE_LINGER_MS,
+            user: req.user,
           });
-          reapAfter(config.CHAT_PRESENCE_LINGER_MS);
-          return {};
-        },
-        log,
-      );
+          if (joined) publish(req.app_id, { type: "user_joined", user: req.user });
+        }
+        const [messages, userlist] = await Promise.all([r.recentMessages(req.app_id, HISTORY_LIMIT), r.userlist(req.app_id)]);
+        return { chat: { messages, userlist } };
+      };
+      const post = async (req: z.output<typeof rpcs.chatPost.request>) => {
+        const message = await postMessage(r, directory, posting, {
+          appId: req.app_id,
+          user: req.user,
+          channel: req.channel,
+          text: req.text,
+        });
+        publish(req.app_id, { type: "new_message", message });
+        return { message };
+      };
+      const leave = async (req: z.output<typeof rpcs.chatLeave.request>) => {
+        await r.leaveSocket({
+          appId: req.app_id,
+          gatewayId: req.gateway_id,
+          socketId: req.socket_id,
+          authId: req.user.auth_id,
+          lingerMs: config.CHAT_PRESENCE_LINGER_MS,
+        });
+        reapAfter(config.CHAT_PRESENCE_LINGER_MS);
+        return {};
+      };
+      serveRpc(service, "join", rpcs.chatJoin, (req) => track(join(req)), log);
+      serveRpc(service, "post", rpcs.chatPost, (req) => track(post(req)), log);
+      serveRpc(service, "leave", rpcs.chatLeave, (req) => track(leave(req)), log);
       subscribeLiveness(r);
       await nc.flush();
       healthySince = Date.now();
@@ -233,6 +231,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
       await Promise.all(subs.map((s) => s.drain().catch(() => undefined)));
       await service?.stop().catch((err: unknown) => log.warn({ err }, "stopping the NATS service failed"));
       await reaping;
+      await Promise.allSettled([...inflight]);
       if (ownPrisma) await prisma?.$disconnect();
     }),
     reap,
