@@ -21,9 +21,12 @@ export interface TrafficLog {
 
 // ------------------------------------------------------------------ pure generators
 
-/** Bet ids that do not collide with an earlier run's (the gateway drops repeated ids). */
+/**
+ * Bet ids that do not collide with an earlier run's (the gateway drops repeated ids): 100
+ * ids per second since 2026, more than the simulator ever uses.
+ */
 export function betIdBase(now: number = Date.now()): number {
-  return now * 1000;
+  return Math.max(1, Math.floor((now - Date.UTC(2026, 0, 1)) / 1000)) * 100;
 }
 
 const PLINKO_PAYOUTS = [22, 5, 2, 1.4, 0.6, 0.4, 0.6, 1.4, 2, 5, 22];

@@ -40,8 +40,11 @@ describe("demo traffic generators", () => {
     }
   });
 
-  it("numbers bets above any earlier run's ids, within safe integers", () => {
-    expect(betIdBase(2000)).toBeGreaterThan(betIdBase(1000) + 100_000);
+  it("numbers bets above any earlier run's ids (100 per second), within safe integers", () => {
+    const now = Date.parse("2026-11-28T00:00:00Z");
+    expect(betIdBase(now + 1000) - betIdBase(now)).toBe(100);
+    expect(betIdBase(now)).toBeGreaterThan(0);
+    expect(betIdBase(0)).toBeGreaterThan(0);
     expect(Number.isSafeInteger(betIdBase(Date.parse("2100-01-01")))).toBe(true);
   });
 
