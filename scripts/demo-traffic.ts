@@ -11,7 +11,7 @@ import { createDemoTraffic } from "./dev/traffic";
 const log = createLogger("demo-traffic", process.env.LOG_LEVEL ?? "info");
 
 async function main(): Promise<void> {
-  const demo = await readDemoFile(DEMO_FILE);
+  const demo = await readDemoFile(process.env.SOCKETPOT_DEMO_FILE ?? DEMO_FILE);
   if (!demo) throw new Error("no demo seeded yet: run `npm start` first");
   const names = createNames(process.env.SOCKETPOT_NAMESPACE ?? demo.namespace);
   const nc = await connectNats(process.env.NATS_URL ?? "nats://127.0.0.1:4222", "socketpot-demo-traffic", log);

@@ -4,7 +4,8 @@
  * starts the four services and prints the URL and demo tokens.
  *
  * Environment: NATS_URL, DATABASE_URL, PORT, SOCKETPOT_NAMESPACE, and SOCKETPOT_DEMO
- * (on by default; `off`, or NODE_ENV=production, seeds nothing).
+ * (on by default; `off`, or NODE_ENV=production, seeds nothing); SOCKETPOT_DEMO_FILE moves
+ * the demo users' file (default .socketpot/demo.json).
  * `npm start -- --simulate` also publishes simulated Moneypot traffic to the demo app:
  * bets, and deposits that appear unconfirmed and confirm a few seconds later.
  */
@@ -24,6 +25,7 @@ const env = {
   PORT: process.env.PORT ?? "3000",
   SOCKETPOT_NAMESPACE: process.env.SOCKETPOT_NAMESPACE ?? "socketpot",
 };
+const demoFile = process.env.SOCKETPOT_DEMO_FILE ?? DEMO_FILE;
 const demo = demoEnabled(process.env);
 const { values: flags } = parseArgs({ options: { simulate: { type: "boolean", default: false } } });
 
@@ -61,11 +63,11 @@ async function main(): Promise<number> {
   const nc = await connect({ servers: env.NATS_URL.split(","), name: "socketpot-dev-start" });
   const seeded = demo ? await seedDemo(nc, names) : undefined;
   // The demo page reads the demo users from the gateway's /demo.json (development only).
-  if (seeded) await writeDemoFile(DEMO_FILE, demoInfo(seeded, names));
+  if (seeded) await writeDemoFile(demoFile, demoInfo(seeded, names));
   if (!flags.simulate) await nc.drain();
 
   const processes: ManagedProcess[] = ["chat", "wallet-watcher", "bet-stream", "gateway"].map((name) =>
-    startService(name, name === "gateway" && seeded ? { ...env, DEMO_FILE } : env),
+    startService(name, name === "gateway" && seeded ? { ...env, DEMO_FILE: demoFile } : env),
   );
   let stopping = false;
   let simulator: TrafficSimulator | undefined;
