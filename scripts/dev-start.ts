@@ -94,8 +94,8 @@ async function main(): Promise<number> {
   }
 
   const url = `http://localhost:${env.PORT}`;
-  if (!(await waitReady(url, 60_000))) {
-    console.error("socketpot: the gateway did not become ready within 60 s");
+  if (!(await waitReady(url, 120_000))) {
+    console.error("socketpot: the gateway did not become ready within 120 s");
     await stop(1);
     return 1;
   }

@@ -6,7 +6,8 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
+import { publishWalletEvent } from "@socketpot/wallet-watcher";
 import { MoneypotBet, WalletEvent, encode, type Names } from "@socketpot/contracts";
 
 export interface SimUser {
@@ -115,10 +116,7 @@ export function publishBet(nc: NatsConnection, names: Names, bet: MoneypotBet): 
 }
 
 /** JetStream publish with `Nats-Msg-Id` = `event_id`, as Moneypot's wallet services do. */
-export async function publishWalletEvent(js: JetStreamClient, names: Names, event: WalletEvent): Promise<void> {
-  const valid = WalletEvent.parse(event);
-  await js.publish(names.upstream.wallet(valid.app_id, valid.auth_id), encode(valid), { msgID: valid.event_id });
-}
+export { publishWalletEvent };
 
 // ------------------------------------------------------------------ the simulator
 

@@ -67,7 +67,7 @@ async function npmStart(space: TestNamespace, args: string[], env: Record<string
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const started: Started = { child, output: () => out, exited, url: `http://localhost:${port}` };
   running.push(started);
-  await waitFor(() => out.includes("Socketpot is running") || child.exitCode !== null, 120_000, "npm start to be ready");
+  await waitFor(() => out.includes("Socketpot is running") || child.exitCode !== null, 180_000, "npm start to be ready");
   if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${out}`);
   return started;
 }
@@ -141,7 +141,7 @@ describe("npm start", () => {
     } finally {
       expect(await stopStart(started)).toBe(0);
     }
-  }, 240_000);
+  }, 360_000);
 
   it("seeds nothing with SOCKETPOT_DEMO=off", async () => {
     const demoFile = path.join(dir, "off.json");
@@ -157,5 +157,5 @@ describe("npm start", () => {
     } finally {
       expect(await stopStart(started)).toBe(0);
     }
-  }, 180_000);
+  }, 300_000);
 });

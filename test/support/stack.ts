@@ -20,7 +20,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { members?: number; gatewayEnv?: Record<string, string> } = {}): Promise<Stack> {
+export interface StackOptions {
+  members?: number;
+  gatewayEnv?: Record<string, string>;
+  /** Chat settings; flood control is relaxed by default (tests post in quick succession). */
+  chatEnv?: Record<string, string>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const fn of stoppers.reverse()) await fn().catch(() => undefined);
@@ -31,7 +38,7 @@ export async function startStack(opts: { members?: number; gatewayEnv?: Record<s
     const db: TestDatabase = await createTestDatabase();
     stoppers.push(() => db.drop());
     const app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), opts.members ?? 2);
-    const chat: RunningChat = await startChat(ns.nc, ns.namespace, db.url);
+    const chat: RunningChat = await startChat(ns.nc, ns.namespace, db.url, { CHAT_RATE_LIMIT_COUNT: "1000", ...opts.chatEnv });
     stoppers.push(() => chat.stop());
     const watcher: RunningWatcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
     stoppers.push(() => watcher.stop());
