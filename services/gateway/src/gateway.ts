@@ -70,7 +70,6 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
   });
   const relay = new FanoutRelay(io, nc, log);
 
-
   return {
     gatewayId,
     io,
