@@ -85,7 +85,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of running) {
-    if (s.child.exitCode === null) s.child.kill("SIGKILL");
+    if (s.child.exitCode !== null) continue;
+    // Ctrl-C first: npm start stops its services; SIGKILL only if it hangs.
+    s.child.kill("SIGINT");
+    const timer = setTimeout(() => s.child.kill("SIGKILL"), 20_000);
+    await s.exited;
+    clearTimeout(timer);
   }
   for (const db of databases) await dropDatabase(db).catch(() => undefined);
   await ns?.cleanup();
