@@ -5,6 +5,7 @@
 import { applyMigrations, ensureDatabase } from "@socketpot/chat";
 
 export async function prepareChatDatabase(databaseUrl: string): Promise<void> {
-  await ensureDatabase(databaseUrl);
+  const { created } = await ensureDatabase(databaseUrl);
+  if (created) console.log("socketpot: created the chat database");
   await applyMigrations(databaseUrl);
 }

@@ -234,23 +234,25 @@ export class ChatRepository {
 
   /**
    * Gateways not heard from for `missedBeats` heartbeat intervals are dead: their sockets
-   * are dropped, and sockets of gateways without a row (orphans) too. Returns the dead ids.
+   * are dropped, and sockets of gateways without a row (orphans) too; their users are due
+   * for a check at once (detecting the death took longer than any linger, and clients
+   * that reconnected elsewhere meanwhile are kept). Returns the dead ids.
    */
-  async reapDeadGateways(missedBeats: number, lingerMs: number): Promise<string[]> {
+  async reapDeadGateways(missedBeats: number): Promise<string[]> {
     return this.prisma.$transaction(async (tx) => {
       const dead = await tx.$queryRaw<Array<{ gateway_id: string }>>`
         DELETE FROM chat_gateway
         WHERE last_seen < now() - make_interval(secs => interval_ms * ${missedBeats}::float8 / 1000.0)
         RETURNING gateway_id`;
       const ids = dead.map((d) => d.gateway_id);
-      await dropSockets(tx, ids, lingerMs);
+      await dropSockets(tx, ids, 0);
       // Sockets whose gateway row is gone (e.g. registered while the gateway was being reaped).
       await tx.$executeRaw`
         WITH orphans AS (
           DELETE FROM chat_socket s
           WHERE NOT EXISTS (SELECT 1 FROM chat_gateway g WHERE g.gateway_id = s.gateway_id)
           RETURNING app_id, auth_id)
-        UPDATE chat_presence p SET check_at = now() + make_interval(secs => ${lingerMs / 1000}::float8)
+        UPDATE chat_presence p SET check_at = now()
         FROM (SELECT DISTINCT app_id, auth_id FROM orphans) o
         WHERE p.app_id = o.app_id AND p.auth_id = o.auth_id`;
       return ids;

@@ -93,7 +93,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
     if (!repo || stopped) return;
     try {
       if (Date.now() - healthySince >= config.CHAT_GATEWAY_GRACE_MS) {
-        const dead = await repo.reapDeadGateways(config.CHAT_GATEWAY_MISSED_BEATS, config.CHAT_PRESENCE_LINGER_MS);
+        const dead = await repo.reapDeadGateways(config.CHAT_GATEWAY_MISSED_BEATS);
         if (dead.length) log.warn({ gateways: dead }, "gateways stopped sending heartbeats; their sockets were dropped");
       }
       for (let round = 0; round < 20; round++) {

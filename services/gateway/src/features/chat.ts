@@ -1,6 +1,9 @@
 import { NewMessageRequest } from "@socketpot/contracts";
 import { defineClientEvent, type GatewayFeature } from "./feature";
 
+const LEAVE_RETRIES = 3;
+const LEAVE_RETRY_DELAY_MS = 1_000;
+
 /** CHAT: history, userlist and presence from the chat service; posting; live chat events. */
 export const chatFeature: GatewayFeature = {
   subscription: "CHAT",
@@ -23,12 +26,17 @@ export const chatFeature: GatewayFeature = {
   },
   async onDisconnect(ctx) {
     if (!ctx.user) return;
-    await ctx.rpc.call(ctx.rpcs.chatLeave, {
-      app_id: ctx.app.id,
-      gateway_id: ctx.gatewayId,
-      socket_id: ctx.socketId,
-      user: ctx.user,
-    });
+    const request = { app_id: ctx.app.id, gateway_id: ctx.gatewayId, socket_id: ctx.socketId, user: ctx.user };
+    // A lost leave would keep the user in the userlist until this gateway dies: retry a
+    // few times while chat is briefly unavailable (leaving twice is harmless).
+    for (let attempt = 0; ; attempt++) {
+      const reply = await ctx.rpc.call(ctx.rpcs.chatLeave, request);
+      if (reply.ok || reply.error !== "INTERNAL_ERROR" || attempt >= LEAVE_RETRIES || ctx.gatewayStopping()) {
+        if (!reply.ok) ctx.log.warn({ error: reply.error }, "chat leave failed");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEAVE_RETRY_DELAY_MS * (attempt + 1)));
+    }
   },
   clientEvents: {
     new_message: defineClientEvent({
