@@ -94,7 +94,10 @@ describe("the demo page", () => {
 
   it("lets the owner mute the member, whose next post shows USER_IS_MUTED", async () => {
     const memberName = stack.app.members[0]!.uname;
-    await say(owner.page, `/mute ${memberName} 10m`);
+    // The owner clicks the member in the userlist, which prepares the command.
+    await owner.page.click(`#userlist li[data-uname="${memberName}"]`);
+    expect(await owner.page.inputValue("#chat-input")).toBe(`/mute ${memberName} 10m`);
+    await owner.page.press("#chat-input", "Enter");
     // The mute is announced to everybody as a system message, styled apart from user messages.
     for (const { page } of [owner, member]) {
       await page.locator("#messages .msg-system", { hasText: `muted ${memberName}` }).waitFor();

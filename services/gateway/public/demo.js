@@ -165,6 +165,10 @@
     }
   }
 
+  function canModerate() {
+    return Boolean(state.user && (state.user.role === "OWNER" || state.user.role === "MOD"));
+  }
+
   function renderUserlist() {
     const users = [...state.userlist.values()].sort(
       (a, b) => (ROLE_ORDER[a.role] ?? 9) - (ROLE_ORDER[b.role] ?? 9) || a.uname.localeCompare(b.uname),
@@ -173,6 +177,14 @@
       ...users.map((user) => {
         const item = el("li", "role-" + String(user.role).toLowerCase(), user.uname);
         item.dataset.uname = user.uname;
+        if (canModerate() && state.user.uname !== user.uname) {
+          item.classList.add("moderatable");
+          item.title = "click to prepare /mute " + user.uname;
+          item.addEventListener("click", () => {
+            ui.chatInput.value = "/mute " + user.uname + " 10m";
+            ui.chatInput.focus();
+          });
+        }
         if (user.role !== "MEMBER") item.append(el("span", "role-badge", String(user.role).toLowerCase()));
         return item;
       }),
