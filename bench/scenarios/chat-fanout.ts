@@ -4,7 +4,7 @@
  * receives the same post and broadcasts the same payload to the same N clients, in the same
  * run. Reports deliveries/s and p50/p99 delivery latency, and the ratios.
  *
- * Args: sizes=1000,5000  messages=40 (per size and server)  rounds=4  NATS_URL / DATABASE_URL from env.
+ * Args: sizes=1000,5000  messages=20 (per size and server)  rounds=4  NATS_URL / DATABASE_URL from env.
  * Loopback only; every loop is bounded in count and time.
  */
 import { spawn } from "node:child_process";
@@ -69,7 +69,7 @@ function runClients(input: Record<string, unknown>): Promise<{ bare: Measured; f
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000 + Number(input.n) * 60);
     child.once("exit", (code) => {
       clearTimeout(timer);
       const line = out.trim().split("\n").pop() ?? "";
@@ -179,7 +179,7 @@ export default {
   description: "chat post -> chat -> NATS -> gateway -> N sockets, against a bare socket.io broadcast to the same N",
   async run(args: Record<string, string>) {
     const sizes = (args.sizes ?? "1000,5000").split(",").map(Number).filter((n) => n > 0 && n <= 5000);
-    const messages = Math.min(100, Math.max(1, Number(args.messages ?? 40)));
+    const messages = Math.min(100, Math.max(1, Number(args.messages ?? 20)));
     const rows: Record<string, string | number>[] = [];
     const rounds = Math.min(10, Math.max(1, Number(args.rounds ?? 4)));
     const path = await startFullPath();

@@ -159,7 +159,7 @@ describe("/mute and /unmute", () => {
     const app = await freshApp();
     const mod = await authed(gwA, app.app_id, app.mod.token);
     const member = await authed(gwB, app.app_id, app.members[0]!.token);
-    expect((await say(mod.client, `/mute ${app.members[0]!.uname} 2s`))[0]).toBeNull();
+    expect((await say(mod.client, `/mute ${app.members[0]!.uname} 5s`))[0]).toBeNull();
     expect((await say(member.client, "muted?"))[0]).toBe("USER_IS_MUTED");
     const mutedAt = Date.now();
     let answer: string | null | undefined = "USER_IS_MUTED";
@@ -168,7 +168,7 @@ describe("/mute and /unmute", () => {
         [answer] = await say(member.client, "free?");
         return answer !== "USER_IS_MUTED";
       },
-      15_000,
+      20_000,
       "the mute to expire",
     );
     expect(answer).toBeNull();

@@ -187,7 +187,6 @@ describe("presence", () => {
       await victim.kill("SIGKILL");
       await waitFor(() => events.some((e) => e.event === "user_left"), 20_000, "user_left after SIGKILL");
       const elapsed = Date.now() - killedAt;
-      console.log(`user_left ${elapsed} ms after SIGKILL`);
       expect(elapsed).toBeLessThanOrEqual(15_000);
       expect(events.filter((e) => e.event === "user_left")).toEqual([{ event: "user_left", payload: { uname: gone.uname } }]);
       await reaperKept(app.app_id, stays.auth_id);

@@ -59,7 +59,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
   let service: Service | undefined;
   const subs: Subscription[] = [];
   let reapTimer: NodeJS.Timeout | undefined;
-  const lingerTimers = new Set<NodeJS.Timeout>();
+  const lingerTimers = new Map<number, NodeJS.Timeout>();
   let reaping: Promise<void> | undefined;
   let lastPurge = 0;
   let stopped = false;
@@ -118,13 +118,16 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
     return reaping;
   }
 
+  /** A reaper round right after a linger ends; leaves within 100 ms share one timer. */
   function reapAfter(ms: number): void {
+    const bucket = Math.ceil((Date.now() + ms) / 100) * 100;
+    if (lingerTimers.has(bucket)) return;
     const timer = setTimeout(() => {
-      lingerTimers.delete(timer);
+      lingerTimers.delete(bucket);
       void reap();
-    }, ms + 50);
+    }, bucket - Date.now() + 50);
     timer.unref();
-    lingerTimers.add(timer);
+    lingerTimers.set(bucket, timer);
   }
 
   function subscribeLiveness(r: ChatRepository): void {
@@ -226,7 +229,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
     stop: onceStop(async () => {
       stopped = true;
       clearInterval(reapTimer);
-      for (const t of lingerTimers) clearTimeout(t);
+      for (const t of lingerTimers.values()) clearTimeout(t);
       lingerTimers.clear();
       await Promise.all(subs.map((s) => s.drain().catch(() => undefined)));
       await service?.stop().catch((err: unknown) => log.warn({ err }, "stopping the NATS service failed"));
