@@ -25,6 +25,8 @@ export interface ClientOptions {
   appId: number;
   accessToken?: string;
   subscriptions: Subscription[];
+  /** Where `client_error` texts go (default: console.warn). */
+  onClientError?: (text: string) => void;
 }
 
 /** Connects and resolves with the auth response, or rejects with the callback's error code. */
@@ -45,7 +47,7 @@ export function connectSocketpot(opts: ClientOptions): { socket: SocketpotSocket
     socket.on("connect_error", (err) => reject(err));
   });
   // Always listen for client_error: it explains what the client did wrong.
-  socket.on("client_error", (text) => console.warn("[client_error]", text));
+  socket.on("client_error", opts.onClientError ?? ((text) => console.warn("[client_error]", text)));
   return { socket, ready };
 }
 
