@@ -4,14 +4,19 @@
  * starts the four services and prints the URL and demo tokens.
  *
  * Environment: NATS_URL, DATABASE_URL, PORT, SOCKETPOT_NAMESPACE, and SOCKETPOT_DEMO
- * (on by default; `off`, or NODE_ENV=production, seeds nothing).
+ * (on by default; `off`, or NODE_ENV=production, seeds nothing); SOCKETPOT_DEMO_FILE moves
+ * the demo users' file (default .socketpot/demo.json).
+ * `npm start -- --simulate` also publishes simulated Moneypot traffic to the demo app:
+ * bets, and deposits that appear unconfirmed and confirm a few seconds later.
  */
+import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { createNames } from "@socketpot/contracts";
 import { checkDependencies } from "@socketpot/service-kit";
 import { prepareChatDatabase } from "./dev/database";
-import { seedDemo } from "./dev/demo-seed";
+import { DEMO_FILE, demoEnabled, demoInfo, demoUrl, seedDemo, writeDemoFile } from "./dev/demo-seed";
 import { startService, stopAll, type ManagedProcess } from "./dev/processes";
+import { createDemoTraffic, type TrafficSimulator } from "./dev/traffic";
 
 const env = {
   ...process.env,
@@ -20,7 +25,14 @@ const env = {
   PORT: process.env.PORT ?? "3000",
   SOCKETPOT_NAMESPACE: process.env.SOCKETPOT_NAMESPACE ?? "socketpot",
 };
-const demo = process.env.SOCKETPOT_DEMO !== "off" && process.env.NODE_ENV !== "production";
+const demoFile = process.env.SOCKETPOT_DEMO_FILE ?? DEMO_FILE;
+const demo = demoEnabled(process.env);
+const { values: flags } = parseArgs({ options: { simulate: { type: "boolean", default: false } } });
+
+const consoleLog = {
+  info: (obj: object, msg: string) => console.log(`[demo-traffic]     ${msg} ${JSON.stringify(obj)}`),
+  warn: (obj: object, msg: string) => console.warn(`[demo-traffic]     ${msg} ${JSON.stringify(obj)}`),
+};
 
 async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
@@ -36,6 +48,10 @@ async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
+  if (flags.simulate && !demo) {
+    console.error("socketpot: --simulate needs the demo (it is off with SOCKETPOT_DEMO=off or NODE_ENV=production)");
+    return 1;
+  }
   const problems = await checkDependencies({ natsUrl: env.NATS_URL, databaseUrl: env.DATABASE_URL });
   if (problems.length) {
     for (const p of problems) console.error(`socketpot: ${p}`);
@@ -46,18 +62,27 @@ async function main(): Promise<number> {
   const names = createNames(env.SOCKETPOT_NAMESPACE);
   const nc = await connect({ servers: env.NATS_URL.split(","), name: "socketpot-dev-start" });
   const seeded = demo ? await seedDemo(nc, names) : undefined;
-  await nc.drain();
+  // The demo page reads the demo users from the gateway's /demo.json (development only).
+  if (seeded) await writeDemoFile(demoFile, demoInfo(seeded, names));
+  if (!flags.simulate) await nc.drain();
 
   const processes: ManagedProcess[] = ["chat", "wallet-watcher", "bet-stream", "gateway"].map((name) =>
-    startService(name, env),
+    startService(name, name === "gateway" && seeded ? { ...env, DEMO_FILE: demoFile } : env),
   );
   let stopping = false;
+  let simulator: TrafficSimulator | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    await simulator?.stop();
+    if (!nc.isClosed()) await nc.drain().catch(() => undefined);
     await stopAll(processes);
     process.exit(code);
   };
+  // The services run in their own process groups: never leave one behind.
+  process.on("exit", () => {
+    for (const p of processes) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+  });
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   for (const p of processes) {
@@ -69,15 +94,25 @@ async function main(): Promise<number> {
   }
 
   const url = `http://localhost:${env.PORT}`;
-  if (!(await waitReady(url, 60_000))) {
-    console.error("socketpot: the gateway did not become ready within 60 s");
+  if (!(await waitReady(url, 120_000))) {
+    console.error("socketpot: the gateway did not become ready within 120 s");
     await stop(1);
     return 1;
   }
+  if (flags.simulate && seeded) {
+    simulator = createDemoTraffic({ app_id: seeded.appId, users: seeded.users }, { nc, names, log: consoleLog });
+    simulator.start();
+  }
   const lines = [``, `Socketpot is running: ${url}  (socket.io endpoint and demo page)`];
   if (seeded) {
-    lines.push(`Demo app_id: ${seeded.appId}. Dev-only access tokens:`);
-    for (const u of seeded.users) lines.push(`  ${u.uname.padEnd(6)} ${u.role.padEnd(7)} ${u.token}`);
+    lines.push(`Demo app_id: ${seeded.appId}. Dev-only access tokens, and the demo page signed in as each:`);
+    for (const u of seeded.users) lines.push(`  ${u.uname.padEnd(6)} ${u.role.padEnd(7)} ${u.token}  ${demoUrl(url, seeded.appId, u)}`);
+    lines.push(`  anonymous                                              ${demoUrl(url, seeded.appId)}`);
+    lines.push(
+      simulator
+        ? "Simulated Moneypot traffic is on: bets, and deposits to kate and max that confirm a few seconds later."
+        : "Simulated Moneypot traffic: npm start -- --simulate (or npm run demo:traffic next to a running npm start).",
+    );
   }
   lines.push(`Stop with Ctrl-C.`, ``);
   console.log(lines.join("\n"));

@@ -2,11 +2,16 @@
  * The development demo: one app with an owner, a mod and two members, each with a stable
  * dev-only token, written idempotently to the directory. Never run in production.
  */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { Names } from "@socketpot/contracts";
+import { Role, UUID_PATTERN, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 
 export const DEMO_APP_ID = 1;
+export const DEMO_APP_NAME = "Socketpot demo";
 
 export const DEMO_USERS = [
   { uname: "ryan", role: "OWNER", token: "d3e40000-0000-4000-8000-000000000001" },
@@ -22,7 +27,11 @@ export interface DemoUser {
   auth_id: number;
 }
 
-export async function seedDemo(nc: NatsConnection, names: Names): Promise<{ appId: number; users: DemoUser[] }> {
+export async function seedDemo(
+  nc: NatsConnection,
+  names: Names,
+  appId: number = DEMO_APP_ID,
+): Promise<{ appId: number; users: DemoUser[] }> {
   const writer = new DirectoryWriter(await openDirectoryBucket(nc, names));
   const users: DemoUser[] = [];
   for (const u of DEMO_USERS) {
@@ -30,10 +39,57 @@ export async function seedDemo(nc: NatsConnection, names: Names): Promise<{ appI
     users.push({ ...u, auth_id: record.auth_id });
   }
   const owner = users[0]!;
-  await writer.createApp({ id: DEMO_APP_ID, name: "Socketpot demo", owner_auth_id: owner.auth_id });
+  await writer.createApp({ id: appId, name: DEMO_APP_NAME, owner_auth_id: owner.auth_id });
   for (const u of users) {
-    if (u.role === "MOD") await writer.addMod(DEMO_APP_ID, u.auth_id);
-    await writer.storeToken(u.token, { app_id: DEMO_APP_ID, auth_id: u.auth_id });
+    if (u.role === "MOD") await writer.addMod(appId, u.auth_id);
+    await writer.storeToken(u.token, { app_id: appId, auth_id: u.auth_id });
   }
-  return { appId: DEMO_APP_ID, users };
+  return { appId, users };
+}
+
+/** What the demo page learns from `/demo.json` (development only: it holds tokens). */
+export const DemoInfo = z.object({
+  app_id: z.number().int().positive(),
+  app_name: z.string(),
+  namespace: z.string(),
+  users: z.array(
+    z.object({ uname: z.string(), auth_id: z.number().int().positive(), role: Role, token: z.string().regex(UUID_PATTERN) }),
+  ),
+});
+export type DemoInfo = z.infer<typeof DemoInfo>;
+
+/** Where `npm start` keeps the demo info for the gateway and `npm run demo:traffic` (gitignored). */
+export const DEMO_FILE = path.join(fileURLToPath(new URL("../..", import.meta.url)), ".socketpot", "demo.json");
+
+/** Seeding happens in development only: never with NODE_ENV=production or SOCKETPOT_DEMO=off. */
+export function demoEnabled(env: Record<string, string | undefined>): boolean {
+  if (env.NODE_ENV === "production") return false;
+  return !["off", "0", "false", "no"].includes((env.SOCKETPOT_DEMO ?? "").trim().toLowerCase());
+}
+
+export function demoInfo(seeded: { appId: number; users: DemoUser[] }, names: Names): DemoInfo {
+  return DemoInfo.parse({ app_id: seeded.appId, app_name: DEMO_APP_NAME, namespace: names.namespace, users: seeded.users });
+}
+
+export async function writeDemoFile(file: string, info: DemoInfo): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export async function readDemoFile(file: string): Promise<DemoInfo | undefined> {
+  try {
+    const parsed = DemoInfo.safeParse(JSON.parse(await readFile(file, "utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The demo page URL that signs straight in as `user` (or anonymously); the token rides in the hash. */
+export function demoUrl(base: string, appId: number, user?: { token: string }): string {
+  const params = new URLSearchParams({ app_id: String(appId) });
+  if (user) params.set("token", user.token);
+  return `${base}/#${params.toString()}`;
 }

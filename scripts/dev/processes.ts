@@ -15,6 +15,9 @@ export function startService(name: string, env: NodeJS.ProcessEnv): ManagedProce
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a terminal's Ctrl-C reaches npm start only, which then stops
+    // each service once (a second signal would make the service exit without draining).
+    detached: true,
   });
   const prefix = `[${name}]`.padEnd(17);
   for (const stream of [child.stdout, child.stderr]) {

@@ -23,6 +23,8 @@ export const GatewayEnv = z
     CORS_ORIGIN: z.string().default("*"),
     /** Where the demo page and static files live; empty to serve none. */
     PUBLIC_DIR: z.string().optional(),
+    /** Development only: a JSON file served as `/demo.json` (demo app id and users for the demo page). */
+    DEMO_FILE: z.string().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.MAX_EVENT_BYTES > c.MAX_FRAME_BYTES) {

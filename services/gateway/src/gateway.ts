@@ -49,19 +49,12 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
   let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
   let stopWatch: (() => void) | undefined;
 
-  const http = createServer();
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
-    allowEIO3: true,
-    maxHttpBufferSize: config.MAX_FRAME_BYTES,
-    serveClient: true,
-    cors: { origin: config.CORS_ORIGIN === "*" ? true : config.CORS_ORIGIN.split(","), credentials: true },
-  });
-  const relay = new FanoutRelay(io, nc, log);
-
-  http.on(
-    "request",
+  // Registered before socket.io attaches: engine.io then hands it only the requests that are
+  // not its own (a listener added afterwards would also answer /socket.io/ polling requests).
+  const http = createServer(
     createHttpHandler({
       publicDir: config.PUBLIC_DIR === "" ? undefined : (config.PUBLIC_DIR ?? DEFAULT_PUBLIC_DIR),
+      demoFile: config.DEMO_FILE || undefined,
       async ready() {
         if (stopping || nc.isClosed() || !directory) return false;
         await directory.kv.status();
@@ -69,6 +62,13 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       },
     }),
   );
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
+    allowEIO3: true,
+    maxHttpBufferSize: config.MAX_FRAME_BYTES,
+    serveClient: true,
+    cors: { origin: config.CORS_ORIGIN === "*" ? true : config.CORS_ORIGIN.split(","), credentials: true },
+  });
+  const relay = new FanoutRelay(io, nc, log);
 
   return {
     gatewayId,

@@ -14,6 +14,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface HttpRoutes {
   ready(): Promise<boolean>;
   publicDir?: string;
+  /** Development only: the demo users' file, served as `/demo.json`. */
+  demoFile?: string;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -30,6 +32,16 @@ export function createHttpHandler(routes: HttpRoutes) {
       void routes.ready().then(
         (ok) => json(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready" }),
         () => json(res, 503, { status: "not ready" }),
+      );
+      return;
+    }
+    if (url.pathname === "/demo.json" && routes.demoFile) {
+      void readFile(routes.demoFile).then(
+        (body) => {
+          res.writeHead(200, { "content-type": CONTENT_TYPES[".json"]!, "cache-control": "no-store" });
+          res.end(body);
+        },
+        () => json(res, 404, { error: "not found" }),
       );
       return;
     }

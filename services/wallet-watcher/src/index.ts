@@ -1,2 +1,5 @@
-export { createWalletWatcherService, type WalletWatcherDeps } from "./service";
+export { createWalletWatcherService, type WalletWatcherService, type WalletWatcherDeps } from "./service";
 export { WalletWatcherEnv, loadWalletWatcherConfig, type WalletWatcherConfig } from "./config";
+export * as ledger from "./ledger";
+export { ledgerKey } from "./store";
+export { publishWalletEvent } from "./publisher";

@@ -7,11 +7,11 @@ const log = createLogger("wallet-watcher", process.env.LOG_LEVEL);
 runMain(log, async () => {
   const config = loadWalletWatcherConfig();
   const nc = await connectNats(config.NATS_URL, "socketpot-wallet-watcher", log);
-  const service = createWalletWatcherService({ config, nc, log });
-  await service.start();
+  const watcher = createWalletWatcherService({ config, nc, log });
+  await watcher.start();
   return {
     async stop() {
-      await service.stop();
+      await watcher.stop();
       await nc.drain();
     },
   };

@@ -1,7 +1,18 @@
-import type { Logger } from "pino";
+/**
+ * The wallet-watcher composition root: ensures the JetStream resources, then consumes the
+ * upstream wallet stream through the shared durable pull consumer with bounded
+ * concurrency, one user's events in order. Replicas share the consumer; the ledger in KV
+ * (CAS) is the only state.
+ */
+import { jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { onceStop, registerService, type Service } from "@socketpot/service-kit";
+import { createNames } from "@socketpot/contracts";
+import { onceStop, registerService, type Logger, type Service } from "@socketpot/service-kit";
+import { Semaphore } from "./concurrency";
 import type { WalletWatcherConfig } from "./config";
+import { createProcessor, type Counters } from "./processor";
+import { ensureWalletResources, type WalletResources } from "./setup";
+import { createKvLedgerStore, type LedgerStore } from "./store";
 
 export interface WalletWatcherDeps {
   config: WalletWatcherConfig;
@@ -9,20 +20,111 @@ export interface WalletWatcherDeps {
   log: Logger;
 }
 
-export function createWalletWatcherService({ config, nc, log }: WalletWatcherDeps) {
+export interface WalletWatcherService {
+  /** Ensures streams, consumer and bucket, then starts consuming. */
+  start(): Promise<void>;
+  /** Idempotent: stops intake, waits for in-flight events (bounded), does not close `nc`. */
+  stop(): Promise<void>;
+  stats(): Counters & { inFlight: number };
+  /** The ledger store (read-only use: tests, operations). */
+  store(): LedgerStore;
+  resources(): WalletResources;
+}
+
+export function createWalletWatcherService({ config, nc, log }: WalletWatcherDeps): WalletWatcherService {
+  const names = createNames(config.SOCKETPOT_NAMESPACE);
+  const limits = { appliedHorizon: config.WALLET_APPLIED_HORIZON, settledHorizon: config.WALLET_SETTLED_HORIZON };
+  const slots = new Semaphore(config.WALLET_CONCURRENCY);
+  const inFlight = new Set<Promise<unknown>>();
+  let resources: WalletResources | undefined;
+  let store: LedgerStore | undefined;
+  let processor: ReturnType<typeof createProcessor> | undefined;
+  let messages: ConsumerMessages | undefined;
+  let loop: Promise<void> | undefined;
+  let stopping = false;
   let service: Service | undefined;
+
+  async function consumeLoop(msgs: ConsumerMessages, proc: ReturnType<typeof createProcessor>): Promise<void> {
+    for await (const msg of msgs) {
+      await slots.acquire();
+      if (stopping) {
+        slots.release();
+        msg.nak();
+        continue;
+      }
+      const p = proc.handle(msg).finally(() => {
+        slots.release();
+        inFlight.delete(p);
+      });
+      inFlight.add(p);
+    }
+  }
+
   return {
-    async start(): Promise<void> {
+    async start() {
+      const jsm = await jetstreamManager(nc);
+      resources = await ensureWalletResources(nc, jsm, names, {
+        duplicateWindowMs: config.WALLET_DUPLICATE_WINDOW_MS,
+        maxAgeMs: config.WALLET_MAX_AGE_MS,
+        ackWaitMs: config.WALLET_ACK_WAIT_MS,
+        maxAckPending: config.WALLET_MAX_ACK_PENDING,
+      });
+      const js = jetstream(nc);
+      store = createKvLedgerStore(resources.kv);
+      processor = createProcessor({ nc, js, names, store, log, limits, epoch: resources.epoch });
+      const consumer = await js.consumers.get(resources.stream, resources.durable);
+      messages = await consumer.consume({ max_messages: config.WALLET_CONCURRENCY });
+      const proc = processor;
+      loop = consumeLoop(messages, proc).catch((err: unknown) => {
+        if (!stopping) log.error({ err }, "wallet consumer stopped unexpectedly");
+      });
+      // Discovery and monitoring ($SRV.PING / INFO / STATS).
       service = await registerService(
         nc,
         { name: "wallet-watcher", version: "0.1.0", description: "Balance notifications from wallet events" },
         config.SOCKETPOT_NAMESPACE,
       );
-      log.info("wallet-watcher started");
+      log.info(
+        { stream: resources.stream, durable: resources.durable, bucket: resources.bucket, concurrency: config.WALLET_CONCURRENCY },
+        "wallet-watcher ready",
+      );
     },
-    /** Idempotent; stops the NATS service (its endpoints drain). Does not close `nc`. */
     stop: onceStop(async () => {
-      await service?.stop();
+      stopping = true;
+      await service?.stop().catch(() => undefined);
+      messages?.stop();
+      await loop;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"deadline">((resolve) => {
+        timer = setTimeout(() => resolve("deadline"), config.WALLET_STOP_DEADLINE_MS);
+      });
+      const done = await Promise.race([Promise.allSettled([...inFlight]).then(() => "done" as const), deadline]);
+      clearTimeout(timer);
+      if (done === "deadline") log.warn({ inFlight: inFlight.size }, "stopped with events in flight; they will be redelivered");
+      if (!nc.isClosed()) await nc.flush().catch(() => undefined);
     }),
+    stats() {
+      const c = processor?.counters;
+      return {
+        processed: 0,
+        applied: 0,
+        duplicates: 0,
+        ignored: 0,
+        deadLettered: 0,
+        notificationsPublished: 0,
+        casConflicts: 0,
+        failures: 0,
+        ...c,
+        inFlight: inFlight.size,
+      };
+    },
+    store() {
+      if (!store) throw new Error("wallet-watcher not started");
+      return store;
+    },
+    resources() {
+      if (!resources) throw new Error("wallet-watcher not started");
+      return resources;
+    },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Wallet events, published by Moneypot's wallet services to the JetStream stream
  * `names.upstream.walletStream` on `names.upstream.wallet(app_id, auth_id)`, with
- * `Nats-Msg-Id` set to `event_id`. Documented for publishers in docs/UPSTREAM.md.
+ * `Nats-Msg-Id` set to `event_id`. Documented for publishers in docs/UPSTREAM-WALLET.md.
  * Bet results are not wallet events.
  */
 import { z } from "zod";

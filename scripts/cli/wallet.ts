@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { WalletEvent } from "@socketpot/contracts";
+import { publishWalletEvent } from "@socketpot/wallet-watcher";
+import { UsageError, intFlag, requireFlag, type CliCommand } from "./command";
+
+const options = {
+  app: { type: "string" },
+  user: { type: "string" },
+  amount: { type: "string" },
+  "balance-after": { type: "string" },
+  txid: { type: "string" },
+  vout: { type: "string" },
+  reason: { type: "string" },
+  "event-id": { type: "string" },
+  limit: { type: "string" },
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+const randomTxid = () => randomBytes(32).toString("hex");
+
+function common(values: Values) {
+  const eventId = typeof values["event-id"] === "string" ? values["event-id"] : `cli-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  return { event_id: eventId, app_id: intFlag(values, "app"), auth_id: intFlag(values, "user"), occurred_at: new Date().toISOString() };
+}
+
+function vout(values: Values): number {
+  return values.vout === undefined ? 0 : intFlag(values, "vout");
+}
+
+function buildEvent(action: string, values: Values): WalletEvent {
+  switch (action) {
+    case "deposit-seen":
+      return { ...common(values), type: "deposit_seen", txid: typeof values.txid === "string" ? values.txid : randomTxid(), vout: vout(values), amount: intFlag(values, "amount") };
+    case "deposit-confirmed":
+      return {
+        ...common(values),
+        type: "deposit_confirmed",
+        txid: requireFlag(values, "txid"),
+        vout: vout(values),
+        amount: intFlag(values, "amount"),
+        balance_after: intFlag(values, "balance-after"),
+      };
+    case "deposit-dropped": {
+      const reason = values.reason ?? "double_spent";
+      if (reason !== "double_spent" && reason !== "evicted") throw new UsageError("--reason must be double_spent or evicted");
+      return { ...common(values), type: "deposit_dropped", txid: requireFlag(values, "txid"), vout: vout(values), reason };
+    }
+    case "adjust": {
+      const reason = values.reason ?? (intFlag(values, "amount") < 0 ? "withdrawal" : "transfer_in");
+      if (reason !== "withdrawal" && reason !== "transfer_in" && reason !== "transfer_out" && reason !== "correction") {
+        throw new UsageError("--reason must be withdrawal, transfer_in, transfer_out or correction");
+      }
+      return { ...common(values), type: "balance_adjusted", reason, amount: intFlag(values, "amount"), balance_after: intFlag(values, "balance-after") };
+    }
+    default:
+      throw new UsageError(`unknown wallet action ${action}`);
+  }
+}
+
+export const walletCommand: CliCommand = {
+  summary: "publish wallet events as Moneypot's wallet services do; read dead letters",
+  usage: [
+    "wallet deposit-seen --app APP_ID --user AUTH_ID --amount SATS [--txid HEX] [--vout N]",
+    "wallet deposit-confirmed --app APP_ID --user AUTH_ID --txid HEX --amount SATS --balance-after SATS [--vout N]",
+    "wallet deposit-dropped --app APP_ID --user AUTH_ID --txid HEX [--vout N] [--reason double_spent|evicted]",
+    "wallet adjust --app APP_ID --user AUTH_ID --amount SIGNED_SATS --balance-after SATS [--reason withdrawal|transfer_in|transfer_out|correction]",
+    "wallet dead-letters [--limit N]   (the newest dead-lettered events, with their errors)",
+    "Every publish takes --event-id ID (default: random); it is also the Nats-Msg-Id.",
+  ],
+  async run(argv, ctx) {
+    const [action, ...rest] = argv;
+    if (!action) throw new UsageError("missing wallet action");
+    const { values } = parseArgs({ args: rest, options, allowPositionals: false });
+    if (action === "dead-letters") {
+      const limit = values.limit === undefined ? 20 : intFlag(values, "limit");
+      const jsm = await jetstreamManager(ctx.nc);
+      const stream = ctx.names.upstream.walletDeadLetterStream;
+      const info = await jsm.streams.info(stream).catch(() => null);
+      if (!info || info.state.messages === 0) {
+        ctx.print("no dead letters");
+        return;
+      }
+      const first = Math.max(info.state.first_seq, info.state.last_seq - limit + 1);
+      for (let seq = first; seq <= info.state.last_seq; seq++) {
+        const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+        if (!m) continue;
+        ctx.print(
+          JSON.stringify({
+            seq,
+            error: m.header.get("Socketpot-Error"),
+            subject: m.header.get("Socketpot-Original-Subject"),
+            original_seq: m.header.get("Socketpot-Original-Seq"),
+            msg_id: m.header.get("Socketpot-Original-Msg-Id"),
+            data: new TextDecoder().decode(m.data).slice(0, 500),
+          }),
+        );
+      }
+      return;
+    }
+    const event = buildEvent(action, values);
+    const ack = await publishWalletEvent(jetstream(ctx.nc), ctx.names, event);
+    ctx.print(JSON.stringify({ event, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }));
+  },
+};

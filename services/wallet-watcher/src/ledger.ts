@@ -1,0 +1,291 @@
+/**
+ * The per-user deposit ledger: a pure state machine.
+ *
+ *   apply(state, event, limits) -> { state, notifications, outcome }
+ *
+ * One `LedgerState` exists per (app_id, auth_id). It holds the user's pending (unconfirmed)
+ * deposits, the unconfirmed balance (always the sum of the pending amounts), the last known
+ * confirmed balance, the recently settled deposits, the ids of the recently applied events,
+ * and an outbox of notifications that were committed but not yet published.
+ *
+ * Rules:
+ * - `deposit_seen` of an unknown deposit: pending, unconfirmed `+amount`.
+ * - `deposit_confirmed`: if pending, unconfirmed `-amount` (the amount that was added);
+ *   then always (unless already confirmed) a confirmed change `{balance_after, +amount}`.
+ *   Confirmed before seen: only the confirmed change, and the late `deposit_seen` is ignored.
+ * - `deposit_dropped`: if pending, unconfirmed `-amount`; if unknown, remembered as dropped
+ *   so a late `deposit_seen` is ignored; if already confirmed, ignored.
+ *   A dropped deposit that later confirms (re-broadcast and mined) gets its confirmed change.
+ * - `balance_adjusted`: a confirmed change `{balance_after, amount}`.
+ * - Confirmed `balance` is the balance after the newest event applied so far, by stream
+ *   position: an older event applied late (a redelivery overtaken by a newer one) still
+ *   notifies its `diff`, but reports the newer balance, so the last notification a client
+ *   receives always carries the current confirmed balance. (Bets move the confirmed balance
+ *   between wallet events, so `balance` is not the previous balance plus `diff`.)
+ * - An event id applied before (within the horizon) changes nothing and notifies nothing;
+ *   so does a second event about a deposit fact already recorded (a republish under a new id).
+ *
+ * Nothing here reads a clock, the network or randomness: the same inputs give the same output.
+ */
+import { z } from "zod";
+import { AppId, AuthId, DepositFanout, EventId, fanoutFamilies, type WalletEvent } from "@socketpot/contracts";
+
+export const LEDGER_VERSION = 1;
+
+const Satoshis = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** A deposit output, `txid:vout`. */
+export type DepositKey = string;
+
+export const SettledDeposit = z.object({
+  key: z.string(),
+  status: z.enum(["confirmed", "dropped"]),
+});
+export type SettledDeposit = z.infer<typeof SettledDeposit>;
+
+export const PendingDeposit = z.object({
+  key: z.string(),
+  amount: Satoshis,
+  event_id: EventId,
+});
+export type PendingDeposit = z.infer<typeof PendingDeposit>;
+
+/** What is stored per user (JetStream KV value, JSON). */
+export const LedgerState = z.object({
+  v: z.literal(LEDGER_VERSION),
+  app_id: AppId,
+  auth_id: AuthId,
+  /** Sum of `pending[].amount`; kept explicitly and checked on load. */
+  unconfirmed: Satoshis,
+  /** Confirmed balance after the newest applied confirmed change; null until the first one. */
+  confirmed: Satoshis.nullable(),
+  /** Stream position of the event `confirmed` comes from. */
+  confirmed_at: z.object({ epoch: z.string(), seq: z.number().int().nonnegative() }).nullable(),
+  /** Deposits seen and neither confirmed nor dropped, oldest first. */
+  pending: z.array(PendingDeposit),
+  /** Recently settled deposits, oldest first, bounded by `settledHorizon`. */
+  settled: z.array(SettledDeposit),
+  /** Recently applied event ids, oldest first, bounded by `appliedHorizon`. */
+  applied: z.array(EventId),
+  /** Committed notifications not yet published, in order. */
+  outbox: z.array(DepositFanout),
+  /** Number of notifications ever produced for this user. */
+  produced: z.number().int().nonnegative(),
+}).superRefine((s, ctx) => {
+  const sum = s.pending.reduce((acc, p) => acc + p.amount, 0);
+  if (sum !== s.unconfirmed) ctx.addIssue({ code: "custom", message: `unconfirmed ${s.unconfirmed} != sum of pending ${sum}` });
+});
+export type LedgerState = z.infer<typeof LedgerState>;
+
+export type LedgerLimits = {
+  /** How many applied event ids are remembered per user (redelivery/duplicate horizon). */
+  appliedHorizon: number;
+  /** How many settled (confirmed or dropped) deposits are remembered per user. */
+  settledHorizon: number;
+};
+
+export const DEFAULT_LIMITS: LedgerLimits = Object.freeze({ appliedHorizon: 1000, settledHorizon: 1000 });
+
+export type Notification = DepositFanout;
+
+export type Outcome =
+  | { kind: "applied" }
+  | { kind: "duplicate_event" }
+  | { kind: "ignored"; reason: IgnoredReason };
+
+export type IgnoredReason =
+  | "deposit_already_known"
+  | "deposit_already_confirmed"
+  | "deposit_already_dropped";
+
+/**
+ * Where an event sits in the upstream stream: `seq` is its stream sequence, `epoch` names
+ * the stream instance (a recreated stream restarts its sequences). Events of one user are
+ * published in order, so within an epoch a higher `seq` is a newer fact.
+ */
+export type StreamPosition = { epoch: string; seq: number };
+
+export type ApplyResult = {
+  /** The new state; `changed` is false when it equals the input and need not be written. */
+  state: LedgerState;
+  changed: boolean;
+  /** New notifications, also appended to `state.outbox`. */
+  notifications: Notification[];
+  outcome: Outcome;
+};
+
+export function depositKey(txid: string, vout: number): DepositKey {
+  return `${txid}:${vout}`;
+}
+
+/** The dedupe key gateways use for a notification. */
+export function notificationKey(n: Notification): string {
+  return fanoutFamilies.deposits.dedupeKey(n) ?? `${n.type}:${n.event_id}`;
+}
+
+export function emptyState(appId: number, authId: number): LedgerState {
+  return {
+    v: LEDGER_VERSION,
+    app_id: appId,
+    auth_id: authId,
+    unconfirmed: 0,
+    confirmed: null,
+    confirmed_at: null,
+    pending: [],
+    settled: [],
+    applied: [],
+    outbox: [],
+    produced: 0,
+  };
+}
+
+function keepLast<T>(items: T[], max: number): T[] {
+  return items.length > max ? items.slice(items.length - max) : items;
+}
+
+function statusOf(state: LedgerState, key: DepositKey): "pending" | "confirmed" | "dropped" | "unknown" {
+  if (state.pending.some((p) => p.key === key)) return "pending";
+  // The newest settlement wins (a dropped deposit may later confirm).
+  for (let i = state.settled.length - 1; i >= 0; i--) {
+    const s = state.settled[i]!;
+    if (s.key === key) return s.status;
+  }
+  return "unknown";
+}
+
+function ignoredReasonFor(status: "pending" | "confirmed" | "dropped"): IgnoredReason {
+  switch (status) {
+    case "pending":
+      return "deposit_already_known";
+    case "confirmed":
+      return "deposit_already_confirmed";
+    case "dropped":
+      return "deposit_already_dropped";
+  }
+}
+
+/**
+ * Apply one wallet event to one user's state. The event must belong to this state's
+ * (app_id, auth_id); a mismatch is a programming error and throws.
+ */
+export function apply(
+  state: LedgerState,
+  event: WalletEvent,
+  position: StreamPosition | null = null,
+  limits: LedgerLimits = DEFAULT_LIMITS,
+): ApplyResult {
+  if (event.app_id !== state.app_id || event.auth_id !== state.auth_id) {
+    throw new Error(`event ${event.event_id} is for ${event.app_id}/${event.auth_id}, state is ${state.app_id}/${state.auth_id}`);
+  }
+  if (state.applied.includes(event.event_id)) {
+    return { state, changed: false, notifications: [], outcome: { kind: "duplicate_event" } };
+  }
+
+  let pending = state.pending;
+  let settled = state.settled;
+  let unconfirmed = state.unconfirmed;
+  let confirmed = state.confirmed;
+  let confirmedAt = state.confirmed_at;
+  const notifications: Notification[] = [];
+  let outcome: Outcome = { kind: "applied" };
+
+  const settle = (key: DepositKey, status: SettledDeposit["status"]) => {
+    pending = pending.filter((p) => p.key !== key);
+    settled = keepLast([...settled.filter((s) => s.key !== key), { key, status }], limits.settledHorizon);
+  };
+  const unconfirmedChange = (diff: number) => {
+    unconfirmed += diff;
+    notifications.push({ type: "unconfirmed", event_id: event.event_id, change: { balance: unconfirmed, diff } });
+  };
+  const confirmedChange = (balanceAfter: number, diff: number) => {
+    if (confirmed === null || isNewer(position, confirmedAt)) {
+      confirmed = balanceAfter;
+      confirmedAt = position;
+    }
+    notifications.push({ type: "confirmed", event_id: event.event_id, change: { balance: confirmed, diff } });
+  };
+
+  switch (event.type) {
+    case "deposit_seen": {
+      const key = depositKey(event.txid, event.vout);
+      const status = statusOf(state, key);
+      if (status !== "unknown") {
+        outcome = { kind: "ignored", reason: ignoredReasonFor(status) };
+        break;
+      }
+      pending = [...pending, { key, amount: event.amount, event_id: event.event_id }];
+      unconfirmedChange(event.amount);
+      break;
+    }
+    case "deposit_confirmed": {
+      const key = depositKey(event.txid, event.vout);
+      const status = statusOf(state, key);
+      if (status === "confirmed") {
+        outcome = { kind: "ignored", reason: "deposit_already_confirmed" };
+        break;
+      }
+      if (status === "pending") {
+        const seen = state.pending.find((p) => p.key === key)!;
+        settle(key, "confirmed");
+        unconfirmedChange(-seen.amount);
+      } else {
+        settle(key, "confirmed");
+      }
+      confirmedChange(event.balance_after, event.amount);
+      break;
+    }
+    case "deposit_dropped": {
+      const key = depositKey(event.txid, event.vout);
+      const status = statusOf(state, key);
+      if (status === "confirmed" || status === "dropped") {
+        outcome = { kind: "ignored", reason: ignoredReasonFor(status) };
+        break;
+      }
+      if (status === "pending") {
+        const seen = state.pending.find((p) => p.key === key)!;
+        settle(key, "dropped");
+        unconfirmedChange(-seen.amount);
+      } else {
+        // Dropped before seen: remember it so the late `deposit_seen` is ignored.
+        settle(key, "dropped");
+      }
+      break;
+    }
+    case "balance_adjusted": {
+      confirmedChange(event.balance_after, event.amount);
+      break;
+    }
+    default: {
+      const never: never = event;
+      throw new Error(`unknown wallet event ${JSON.stringify(never)}`);
+    }
+  }
+
+  const next: LedgerState = {
+    ...state,
+    unconfirmed,
+    confirmed,
+    confirmed_at: confirmedAt,
+    pending,
+    settled,
+    applied: keepLast([...state.applied, event.event_id], limits.appliedHorizon),
+    outbox: [...state.outbox, ...notifications],
+    produced: state.produced + notifications.length,
+  };
+  return { state: next, changed: true, notifications, outcome };
+}
+
+/** Whether an event at `position` is newer than the one at `than`. Unknown positions count as newer. */
+export function isNewer(position: StreamPosition | null, than: StreamPosition | null): boolean {
+  if (position === null || than === null) return true;
+  if (position.epoch !== than.epoch) return true;
+  return position.seq > than.seq;
+}
+
+/** Remove published notifications (by dedupe key) from the outbox. */
+export function markPublished(state: LedgerState, keys: Iterable<string>): { state: LedgerState; changed: boolean } {
+  const done = new Set(keys);
+  const outbox = state.outbox.filter((n) => !done.has(notificationKey(n)));
+  if (outbox.length === state.outbox.length) return { state, changed: false };
+  return { state: { ...state, outbox }, changed: true };
+}

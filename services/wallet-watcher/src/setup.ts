@@ -1,0 +1,97 @@
+/**
+ * JetStream resources the watcher needs, created when missing: the upstream wallet stream
+ * (with a duplicate window, so `Nats-Msg-Id` = `event_id` dedupes publisher retries), the
+ * dead-letter stream, the shared durable pull consumer and the ledger KV bucket.
+ * Several replicas may run this at once: every step tolerates losing the race.
+ */
+import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamManager, StorageType, RetentionPolicy, DiscardPolicy } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import type { Names } from "@socketpot/contracts";
+
+export type WalletResourcesConfig = {
+  /** Stream duplicate window (ms). */
+  duplicateWindowMs: number;
+  /** How long wallet events are kept in the stream (ms). */
+  maxAgeMs: number;
+  /** How long the server waits for an ack before redelivering (ms). */
+  ackWaitMs: number;
+  /** Unacknowledged messages the consumer may have out across all replicas. */
+  maxAckPending: number;
+};
+
+export type WalletResources = {
+  stream: string;
+  durable: string;
+  bucket: string;
+  kv: KV;
+  /** Identifies this instance of the stream (its creation time): sequences restart with a new one. */
+  epoch: string;
+};
+
+const STREAM_NOT_FOUND = 10059;
+const CONSUMER_NOT_FOUND = 10014;
+
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
+async function ensureStream(jsm: JetStreamManager, name: string, subject: string, cfg: WalletResourcesConfig): Promise<string> {
+  try {
+    return (await jsm.streams.info(name)).created;
+  } catch (err) {
+    if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
+  }
+  try {
+    const info = await jsm.streams.add({
+      name,
+      subjects: [subject],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      duplicate_window: nanos(cfg.duplicateWindowMs),
+      max_age: nanos(cfg.maxAgeMs),
+    });
+    return info.created;
+  } catch (err) {
+    // Another replica created it first.
+    return (await jsm.streams.info(name).catch(() => Promise.reject(err))).created;
+  }
+}
+
+export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamManager, names: Names, cfg: WalletResourcesConfig): Promise<WalletResources> {
+  const stream = names.upstream.walletStream;
+  const durable = names.durable("wallet-watcher");
+  const bucket = names.bucket("wallet");
+
+  const epoch = await ensureStream(jsm, stream, names.upstream.walletAll, cfg);
+  await ensureStream(jsm, names.upstream.walletDeadLetterStream, names.upstream.walletDeadLetter, cfg);
+
+  const wanted = { ack_wait: nanos(cfg.ackWaitMs), max_ack_pending: cfg.maxAckPending };
+  let exists = true;
+  try {
+    await jsm.consumers.info(stream, durable);
+  } catch (err) {
+    if (!isApiError(err, CONSUMER_NOT_FOUND)) throw err;
+    exists = false;
+  }
+  if (exists) {
+    await jsm.consumers.update(stream, durable, wanted);
+  } else {
+    try {
+      await jsm.consumers.add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: names.upstream.walletAll,
+        max_deliver: -1,
+        ...wanted,
+      });
+    } catch (err) {
+      await jsm.consumers.info(stream, durable).catch(() => Promise.reject(err));
+    }
+  }
+
+  const kv = await new Kvm(nc).create(bucket, { history: 1 });
+  return { stream, durable, bucket, kv, epoch };
+}

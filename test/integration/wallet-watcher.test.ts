@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { headers } from "@nats-io/transport-node";
+import { encode, type WalletEvent } from "@socketpot/contracts";
+import { ledger, publishWalletEvent } from "@socketpot/wallet-watcher";
+import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
+import { startGateway, type RunningGateway } from "../support/gateway";
+import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
+import { DEPOSIT_EVENTS, startWalletWatcher, txid, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import { commands } from "../../scripts/cli/index";
+
+let ns: TestNamespace;
+let js: JetStreamClient;
+let gwA: RunningGateway;
+let gwB: RunningGateway;
+let watcher: RunningWatcher;
+let app: SeededApp;
+let otherApp: SeededApp;
+const clients: AnyClient[] = [];
+
+async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
+  const c = connectClient(gw.url);
+  clients.push(c);
+  await connected(c);
+  const [err] = await request(c, "auth", { app_id: appId, access_token: token, subscriptions });
+  expect(err).toBeNull();
+  return c;
+}
+
+const publish = (e: WalletEvent) => publishWalletEvent(js, ns.names, e);
+
+/** Waits until the watcher has settled everything published so far (acked, nothing in flight). */
+async function drained(): Promise<void> {
+  const jsm = await jetstreamManager(ns.nc);
+  const { stream, durable } = watcher.watcher.resources();
+  await waitFor(
+    async () => {
+      const info = await jsm.consumers.info(stream, durable);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    15_000,
+    "watcher to ack every event",
+  );
+  await ns.nc.flush();
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace();
+  js = jetstream(ns.nc);
+  const writer = await openDirectoryWriter(ns.nc, ns.names);
+  app = await seedApp(writer, 3);
+  otherApp = await seedApp(writer, 1);
+  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
+  gwA = await startGateway(ns.nc, ns.namespace);
+  gwB = await startGateway(ns.nc, ns.namespace);
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await gwA?.stop();
+  await gwB?.stop();
+  await watcher?.stop();
+  await ns?.cleanup();
+});
+
+describe("wallet-watcher", () => {
+  it("notifies a seen then confirmed deposit to every DEPOSITS socket of the user, on every gateway, once, and nobody else", async () => {
+    const me = app.members[0]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const mineA = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const mineB = await authed(gwB, app.app_id, me.token, ["DEPOSITS", "BETS"]);
+    const otherUser = await authed(gwA, app.app_id, app.members[1]!.token, ["DEPOSITS"]);
+    const noDeposits = await authed(gwB, app.app_id, me.token, ["BETS"]);
+    // The same user in another app.
+    const writer = await openDirectoryWriter(ns.nc, ns.names);
+    const meElsewhere = await writer.issueToken({ app_id: otherApp.app_id, auth_id: me.auth_id });
+    const sameUserOtherApp = await authed(gwA, otherApp.app_id, meElsewhere, ["DEPOSITS"]);
+    const logs = [mineA, mineB, otherUser, noDeposits, sameUserOtherApp].map((c) => record(c, DEPOSIT_EVENTS));
+
+    const tx = txid();
+    await publish(ev.seen(who, tx, 5000));
+    await publish(ev.confirmed(who, tx, 5000, 12_000));
+    await waitFor(() => logs[0]!.length >= 4 && logs[1]!.length >= 4, 15_000, "deposit notifications");
+    await drained();
+
+    const expected = [
+      { event: "unconfirmed_balance_change", payload: { balance: 5000, diff: 5000 } },
+      { event: "unconfirmed_balance_change", payload: { balance: 0, diff: -5000 } },
+      { event: "balance_change", payload: { balance: 12_000, diff: 5000 } },
+      { event: "confirmed_deposit_change", payload: { balance: 12_000, diff: 5000 } },
+    ];
+    expect(logs[0]).toEqual(expected);
+    expect(logs[1]).toEqual(expected);
+    expect(logs[2]).toEqual([]);
+    expect(logs[3]).toEqual([]);
+    expect(logs[4]).toEqual([]);
+  });
+
+  it("notifies a dropped deposit and a withdrawal", async () => {
+    const me = app.members[1]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    const tx = txid();
+    await publish(ev.seen(who, tx, 800));
+    await publish(ev.dropped(who, tx));
+    await publish(ev.adjusted(who, -300, 700));
+    await waitFor(() => log.length >= 4, 15_000, "notifications");
+    await drained();
+    expect(log).toEqual([
+      { event: "unconfirmed_balance_change", payload: { balance: 800, diff: 800 } },
+      { event: "unconfirmed_balance_change", payload: { balance: 0, diff: -800 } },
+      { event: "balance_change", payload: { balance: 700, diff: -300 } },
+      { event: "confirmed_deposit_change", payload: { balance: 700, diff: -300 } },
+    ]);
+  });
+
+  it("notifies a duplicated or republished event once", async () => {
+    const me = app.members[2]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwB, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    const tx = txid();
+    const seen = ev.seen(who, tx, 1234);
+    await publish(seen);
+    await publish(seen); // same Nats-Msg-Id: the stream drops it
+    // Same event id, but past the stream's duplicate detection (another Nats-Msg-Id): the ledger drops it.
+    await js.publish(ns.names.upstream.wallet(who.app_id, who.auth_id), encode(seen), { msgID: `${seen.event_id}-retry` });
+    // Same deposit under a new event id: a deposit fact already recorded.
+    await publish(ev.seen(who, tx, 1234));
+    const marker = ev.adjusted(who, 1, 1);
+    await publish(marker);
+    await waitFor(() => log.length >= 3, 15_000, "notifications");
+    await drained();
+    expect(log.map((l) => l.event)).toEqual(["unconfirmed_balance_change", "balance_change", "confirmed_deposit_change"]);
+    expect(log[0]!.payload).toEqual({ balance: 1234, diff: 1234 });
+  });
+
+  it("publishes notifications committed before a crash when the event is redelivered", async () => {
+    const me = app.owner;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    // The state a watcher leaves when it dies after the CAS commit and before publishing.
+    const event = ev.seen(who, txid(), 4200);
+    const committed = ledger.apply(ledger.emptyState(who.app_id, who.auth_id), event, null).state;
+    expect(committed.outbox).toHaveLength(1);
+    await watcher.watcher.store().save(committed, null);
+    // The redelivery of that event.
+    await publish(event);
+    await waitFor(() => log.length >= 1, 15_000, "the outbox notification");
+    await drained();
+    expect(log).toEqual([{ event: "unconfirmed_balance_change", payload: { balance: 4200, diff: 4200 } }]);
+    const after = await watcher.watcher.store().load(who.app_id, who.auth_id);
+    expect(after.state.outbox).toEqual([]);
+    expect(after.state.unconfirmed).toBe(4200);
+  });
+
+  it("dead-letters invalid events with their id, acks them and keeps going", async () => {
+    const me = app.mod;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwB, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    const subject = ns.names.upstream.wallet(who.app_id, who.auth_id);
+    const h = headers();
+    await js.publish(subject, new TextEncoder().encode("{not json"), { msgID: "bad-json-1" });
+    await js.publish(subject, encode({ ...ev.seen(who, txid(), 10), amount: -5 }), { msgID: "bad-amount-1" });
+    // Payload of another user on this user's subject.
+    await js.publish(subject, encode(ev.seen({ app_id: app.app_id, auth_id: app.members[0]!.auth_id }, txid(), 10)), { msgID: "wrong-subject-1", headers: h });
+    await publish(ev.adjusted(who, 50, 50));
+    await waitFor(() => log.length >= 2, 15_000, "the valid event behind the bad ones");
+    await drained();
+    expect(log.map((l) => l.payload)).toEqual([
+      { balance: 50, diff: 50 },
+      { balance: 50, diff: 50 },
+    ]);
+
+    const jsm = await jetstreamManager(ns.nc);
+    const dlq = ns.names.upstream.walletDeadLetterStream;
+    await waitFor(async () => (await jsm.streams.info(dlq)).state.messages >= 3, 10_000, "dead letters");
+    const ids: string[] = [];
+    for (let seq = 1; seq <= 3; seq++) {
+      const m = await jsm.streams.getMessage(dlq, { seq });
+      if (!m) throw new Error(`dead letter ${seq} missing`);
+      ids.push(m.header.get("Socketpot-Original-Msg-Id"));
+      expect(m.header.get("Socketpot-Error")).not.toBe("");
+      expect(m.header.get("Socketpot-Original-Subject")).toBe(subject);
+    }
+    expect(ids).toEqual(["bad-json-1", "bad-amount-1", "wrong-subject-1"]);
+    expect(watcher.watcher.stats().deadLettered).toBeGreaterThanOrEqual(3);
+  });
+
+  it("publishes wallet events from the CLI as Moneypot would", async () => {
+    const me = app.members[0]!;
+    const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    const out: string[] = [];
+    const ctx = { nc: ns.nc, names: ns.names, print: (line: string) => out.push(line) };
+    const tx = txid();
+    const args = ["--app", String(app.app_id), "--user", String(me.auth_id)];
+    await commands.wallet!.run(["deposit-seen", ...args, "--amount", "777", "--txid", tx], ctx);
+    await commands.wallet!.run(["deposit-confirmed", ...args, "--amount", "777", "--balance-after", "12777", "--txid", tx], ctx);
+    await waitFor(() => log.length >= 4, 15_000, "CLI-published notifications");
+    expect(log.map((l) => [l.event, l.payload.diff])).toEqual([
+      ["unconfirmed_balance_change", 777],
+      ["unconfirmed_balance_change", -777],
+      ["balance_change", 777],
+      ["confirmed_deposit_change", 777],
+    ]);
+    expect(JSON.parse(out[0]!)).toMatchObject({ seq: expect.any(Number), duplicate: false });
+    out.length = 0;
+    await commands.wallet!.run(["dead-letters", "--limit", "1"], ctx);
+    expect(JSON.parse(out[0]!)).toMatchObject({ msg_id: "wrong-subject-1" });
+  });
+});
