@@ -4,7 +4,7 @@
  * receives the same post and broadcasts the same payload to the same N clients, in the same
  * run. Reports deliveries/s and p50/p99 delivery latency, and the ratios.
  *
- * Args: sizes=1000,5000  messages=20 (per size and server)  rounds=4  NATS_URL / DATABASE_URL from env.
+ * Flags: --sizes 1000,5000  --messages 20 (per size and server)  --rounds 4  NATS_URL / DATABASE_URL from env.
  * Loopback only; every loop is bounded in count and time.
  */
 import { spawn } from "node:child_process";

@@ -4,7 +4,7 @@
  * the (app_id, id DESC) index — and, as the same-run baseline, the same query with index
  * scans disabled. Also prints the EXPLAIN (ANALYZE) plan.
  *
- * Args: rows=2000000 apps=1000 reads=200. DATABASE_URL (server) from env.
+ * Flags: --rows 2000000 --apps 1000 --reads 200. DATABASE_URL (server) from env.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
