@@ -30,6 +30,8 @@ export type ProcessorDeps = {
   epoch: string;
   /** CAS attempts per step before giving up (the message is then redelivered). */
   maxCasAttempts?: number;
+  /** Users whose last known state is kept in memory to save a KV read. */
+  cacheSize?: number;
 };
 
 export type ProcessResult = "applied" | "duplicate" | "ignored" | "dead_lettered";
@@ -50,6 +52,7 @@ const MAX_ERROR_HEADER = 512;
 export function createProcessor(deps: ProcessorDeps) {
   const { nc, js, names, store, log, limits, epoch } = deps;
   const maxCasAttempts = deps.maxCasAttempts ?? 50;
+  const knownLimit = deps.cacheSize ?? 10_000;
   const queue = new KeyedQueue();
   const counters: Counters = {
     processed: 0,
@@ -67,19 +70,45 @@ export function createProcessor(deps: ProcessorDeps) {
     await new Promise((r) => setTimeout(r, ms));
   }
 
+  /**
+   * The last state this replica read or wrote per user, with its revision: the first CAS
+   * attempt uses it instead of reading the KV again. Another replica's write makes that
+   * attempt fail with a conflict, and the retry reads the KV. Bounded (oldest dropped).
+   */
+  const known = new Map<string, { state: LedgerState; revision: number | null }>();
+  const remember = (key: string, entry: { state: LedgerState; revision: number | null }) => {
+    known.delete(key);
+    known.set(key, entry);
+    if (known.size > knownLimit) known.delete(known.keys().next().value!);
+  };
+
   /** Read-modify-write with CAS; `change` returns null when nothing needs writing. */
   async function update(appId: number, authId: number, change: (s: LedgerState) => LedgerState | null): Promise<{ state: LedgerState; revision: number | null }> {
+    const key = ledgerKey(appId, authId);
     for (let attempt = 0; ; attempt++) {
-      const loaded = await store.load(appId, authId);
+      const cached = attempt === 0 ? known.get(key) : undefined;
+      const loaded = cached ?? (await store.load(appId, authId));
       const next = change(loaded.state);
-      if (next === null) return loaded;
+      if (next === null) {
+        if (cached) {
+          // Nothing to write, so the cache was not checked against the KV: read it.
+          known.delete(key);
+          continue;
+        }
+        remember(key, loaded);
+        return loaded;
+      }
       try {
         const revision = await store.save(next, loaded.revision);
+        remember(key, { state: next, revision });
         return { state: next, revision };
       } catch (err) {
+        known.delete(key);
         if (!(err instanceof LedgerConflict) || attempt + 1 >= maxCasAttempts) throw err;
-        counters.casConflicts++;
-        await backoff(attempt);
+        if (!cached) {
+          counters.casConflicts++;
+          await backoff(attempt);
+        }
       }
     }
   }
@@ -88,9 +117,9 @@ export function createProcessor(deps: ProcessorDeps) {
     if (state.outbox.length === 0) return;
     const subject = names.fanout.deposits(state.app_id, state.auth_id);
     for (const n of state.outbox) nc.publish(subject, encode(n));
-    // The server has the notifications before they leave the outbox: a later publisher
-    // of this user's outbox is therefore ordered after them.
-    await nc.flush();
+    // The CAS write below goes over the same connection, after these publishes: when it
+    // succeeds the server has routed the notifications, so whoever publishes this user's
+    // outbox next is ordered after them.
     counters.notificationsPublished += state.outbox.length;
     const keys = state.outbox.map(notificationKey);
     await update(state.app_id, state.auth_id, (s) => {
