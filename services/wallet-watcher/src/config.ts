@@ -15,9 +15,9 @@ export const WalletWatcherEnv = z
     /** How long the upstream and dead-letter streams keep events, used when creating them. */
     WALLET_MAX_AGE_MS: envInt(60_000, 365 * 86_400_000).default(7 * 86_400_000),
     /** Event ids remembered per user to drop redeliveries. */
-    WALLET_APPLIED_HORIZON: envInt(16, 100_000).default(1_000),
+    WALLET_APPLIED_HORIZON: envInt(16, 100_000).default(500),
     /** Settled deposits remembered per user to drop late or repeated deposit events. */
-    WALLET_SETTLED_HORIZON: envInt(16, 100_000).default(1_000),
+    WALLET_SETTLED_HORIZON: envInt(16, 100_000).default(500),
     /** How long `stop()` waits for in-flight events before giving up on them (they are redelivered). */
     WALLET_STOP_DEADLINE_MS: envInt(100, 600_000).default(5_000),
   })

@@ -15,7 +15,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { decode, encode, WalletEvent, type Names } from "@socketpot/contracts";
 import { KeyedQueue } from "./concurrency";
-import { apply, markPublished, notificationKey, type LedgerLimits, type LedgerState } from "./ledger";
+import { apply, markPublished, notificationKey, type LedgerLimits, type LedgerState, type Outcome } from "./ledger";
 import type { Log } from "./log";
 import { LedgerConflict, ledgerKey, type LedgerStore } from "./store";
 
@@ -156,12 +156,19 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const position = { epoch, seq: msg.seq };
     return queue.run(ledgerKey(event.app_id, event.auth_id), async () => {
-      let result: ProcessResult = "duplicate";
+      let outcome: Outcome = { kind: "duplicate_event" };
       const { state } = await update(event.app_id, event.auth_id, (s) => {
         const r = apply(s, event, position, limits);
-        result = r.outcome.kind === "applied" ? "applied" : r.outcome.kind === "duplicate_event" ? "duplicate" : "ignored";
+        outcome = r.outcome;
         return r.changed ? r.state : null;
       });
+      const settled = outcome as Outcome;
+      const result: ProcessResult = settled.kind === "applied" ? "applied" : settled.kind === "duplicate_event" ? "duplicate" : "ignored";
+      if (settled.kind === "ignored") {
+        log.info({ event_id: event.event_id, seq: msg.seq, type: event.type, reason: settled.reason }, "wallet event changes nothing");
+      } else {
+        log.debug({ event_id: event.event_id, seq: msg.seq, type: event.type, outcome: settled.kind }, "wallet event processed");
+      }
       // Also publishes what an earlier, interrupted run committed but did not publish.
       await publishOutbox(state);
       return result;
