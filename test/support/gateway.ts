@@ -50,7 +50,7 @@ export interface ChildService {
 export async function spawnService(
   mainPath: string,
   env: Record<string, string>,
-  readyLine: RegExp,
+  ready: RegExp | (() => Promise<boolean>),
   timeoutMs = 30_000,
 ): Promise<ChildService> {
   const child = spawn(process.execPath, ["--import", "tsx", mainPath], {
@@ -64,15 +64,29 @@ export async function spawnService(
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${mainPath} not ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
-    const check = () => {
-      if (readyLine.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
+    let done = false;
+    const finish = () => {
+      done = true;
+      clearTimeout(timer);
+      resolve();
     };
-    child.stdout?.on("data", check);
-    child.stderr?.on("data", check);
+    if (ready instanceof RegExp) {
+      const check = () => {
+        if (!done && ready.test(out)) finish();
+      };
+      child.stdout?.on("data", check);
+      child.stderr?.on("data", check);
+    } else {
+      void (async () => {
+        while (!done && child.exitCode === null) {
+          if (await ready().catch(() => false)) return finish();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+    }
     void exited.then((code) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       reject(new Error(`${mainPath} exited with ${code} before ready:\n${out}`));
     });

@@ -5,7 +5,7 @@
  *   3. else the localhost defaults (nats://127.0.0.1:4222, postgresql://postgres@127.0.0.1:5432/postgres).
  * Each test run then isolates itself with its own namespace and database.
  */
-import { connect as tcpConnect } from "node:net";
+import { checkDependencies } from "@socketpot/service-kit";
 
 export interface Infra {
   natsUrl: string;
@@ -14,11 +14,6 @@ export interface Infra {
   source: "testcontainers" | "environment" | "localhost";
   stop(): Promise<void>;
 }
-
-export const START_HINTS = {
-  nats: "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log  (or: nats-server -js)",
-  postgres: "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
-};
 
 async function dockerAvailable(): Promise<boolean> {
   if (process.env.SOCKETPOT_TEST_CONTAINERS === "off") return false;
@@ -52,20 +47,6 @@ async function fromContainers(): Promise<Infra> {
   };
 }
 
-export function reachable(url: string, defaultPort: number, timeoutMs = 2_000): Promise<boolean> {
-  const parsed = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
 export async function resolveInfra(): Promise<Infra> {
   if (await dockerAvailable()) return fromContainers();
   const fromEnv = Boolean(process.env.NATS_URL || process.env.DATABASE_URL);
@@ -75,10 +56,7 @@ export async function resolveInfra(): Promise<Infra> {
     source: fromEnv ? "environment" : "localhost",
     stop: async () => undefined,
   };
-  const problems: string[] = [];
-  if (!(await reachable(infra.natsUrl, 4222))) problems.push(`NATS is not reachable at ${infra.natsUrl}; start it: ${START_HINTS.nats}`);
-  if (!(await reachable(infra.databaseUrl, 5432)))
-    problems.push(`PostgreSQL is not reachable at ${infra.databaseUrl}; start it: ${START_HINTS.postgres}`);
+  const problems = await checkDependencies({ natsUrl: infra.natsUrl, databaseUrl: infra.databaseUrl });
   if (problems.length) throw new Error(problems.join("\n"));
   return infra;
 }

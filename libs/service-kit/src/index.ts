@@ -5,3 +5,4 @@ export * from "./lifecycle";
 export * from "./service";
 export * from "./rpc";
 export * from "./directory";
+export * from "./preflight";

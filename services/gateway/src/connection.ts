@@ -164,7 +164,7 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
     clearTimeout(deadline);
     if (resolved) {
       tokenHash = resolved.tokenHash;
-      deps.tokens.add(resolved.tokenHash, socket);
+      deps.tokens.add(resolved.tokenHash, revoke);
       if (resolved.expiresAt !== null) {
         expiryTimer = setTimeout(() => revoke(), Math.min(MAX_TIMER_MS, Math.max(0, resolved.expiresAt - Date.now())));
       }
@@ -191,7 +191,6 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
     clientError(clientErrors.tokenRevoked());
     socket.disconnect(true);
   }
-  (socket.data as { revoke?: () => void }).revoke = revoke;
 
   for (const [event, { feature, handler }] of clientEvents) {
     socket.on(event, (...args: unknown[]) => {
@@ -240,7 +239,7 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
   socket.on("disconnect", () => {
     clearTimeout(deadline);
     clearTimeout(expiryTimer);
-    if (tokenHash) deps.tokens.remove(tokenHash, socket);
+    if (tokenHash) deps.tokens.remove(tokenHash, revoke);
     void cleanup();
   });
 }

@@ -78,9 +78,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       const kv = await openDirectoryBucket(nc, names);
       const reader = new DirectoryReader(kv);
       directory = reader;
-      stopWatch = await reader.watchRevocations((hash) => {
-        for (const socket of tokens.take(hash)) (socket.data as { revoke?: () => void }).revoke?.();
-      });
+      stopWatch = await reader.watchRevocations((hash) => tokens.revoke(hash));
       const apps = new AppCache(reader);
       io.on("connection", (socket) =>
         handleConnection(socket, {

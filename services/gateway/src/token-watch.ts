@@ -1,29 +1,31 @@
-import type { Socket } from "socket.io";
+/** Something to do when a token stops being valid (the socket's disconnect with a reason). */
+export type Revoke = () => void;
 
 /**
  * Which connected sockets were authenticated with which token (by hash), so a revoked
- * token can be acted on at once, and an expiring one at its expiry.
+ * token can be acted on at once.
  */
 export class TokenSockets {
-  private readonly byHash = new Map<string, Set<Socket>>();
+  private readonly byHash = new Map<string, Set<Revoke>>();
 
-  add(hash: string, socket: Socket): void {
+  add(hash: string, revoke: Revoke): void {
     let set = this.byHash.get(hash);
     if (!set) this.byHash.set(hash, (set = new Set()));
-    set.add(socket);
+    set.add(revoke);
   }
 
-  remove(hash: string, socket: Socket): void {
+  remove(hash: string, revoke: Revoke): void {
     const set = this.byHash.get(hash);
     if (!set) return;
-    set.delete(socket);
+    set.delete(revoke);
     if (set.size === 0) this.byHash.delete(hash);
   }
 
-  take(hash: string): Socket[] {
+  /** Revokes every socket of the token. */
+  revoke(hash: string): void {
     const set = this.byHash.get(hash);
     this.byHash.delete(hash);
-    return set ? [...set] : [];
+    for (const revoke of set ?? []) revoke();
   }
 
   get size(): number {
