@@ -42,9 +42,13 @@ export interface SubjectCursor {
   nextSeq(subject: string, fromSeq: number): Promise<number | null>;
 }
 
-export function streamCursor(jsm: JetStreamManager, stream: string): SubjectCursor {
+export function streamCursor(jsm: JetStreamManager, stream: string, allowDirect: boolean): SubjectCursor {
   return {
     async nextSeq(subject, fromSeq) {
+      if (allowDirect) {
+        const msg = await jsm.direct.getMessage(stream, { seq: fromSeq, next_by_subj: subject });
+        return msg ? msg.seq : null;
+      }
       // `next_by_subj` (NATS 2.9+) is missing from the client's MsgRequest type.
       const query = { seq: fromSeq, next_by_subj: subject } as unknown as MsgRequest;
       const msg = await jsm.streams.getMessage(stream, query);

@@ -71,7 +71,7 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
       });
       const js = jetstream(nc);
       store = createKvLedgerStore(resources.kv);
-      processor = createProcessor({ nc, js, names, store, cursor: streamCursor(jsm, resources.stream), log, limits, epoch: resources.epoch, ackWaitMs: config.WALLET_ACK_WAIT_MS });
+      processor = createProcessor({ nc, js, names, store, cursor: streamCursor(jsm, resources.stream, resources.allowDirect), log, limits, epoch: resources.epoch, ackWaitMs: config.WALLET_ACK_WAIT_MS });
       const consumer = await js.consumers.get(resources.stream, resources.durable);
       messages = await consumer.consume({ max_messages: config.WALLET_CONCURRENCY });
       const proc = processor;
