@@ -305,7 +305,7 @@ export default {
         ],
         notes: [
           `${usersN} users, one DEPOSITS socket each; ${events} notifications at ${rate}/s per path; backlog of ${backlog} events (3/4 deposit_seen, 1/4 balance_adjusted).`,
-          "Watcher path per event: JetStream publish with ack, durable pull consumer, KV read + 2 CAS writes (commit, outbox clear), fan-out publish + flush, gateway validation + dedupe + emit.",
+          "Watcher path per event: JetStream publish with ack, durable pull consumer, order check (direct get), 2 KV CAS writes (commit, outbox clear; the state read is cached per user), fan-out publish, gateway validation + dedupe + emit.",
           "Watcher, gateway and plain relay each run as a child process on loopback NATS; latency is measured in the client process from the publish call to the socket event.",
         ],
       };
