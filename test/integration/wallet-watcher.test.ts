@@ -49,9 +49,9 @@ beforeAll(async () => {
   ns = await createTestNamespace();
   js = jetstream(ns.nc);
   const writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 4);
+  app = await seedApp(writer, 5);
   otherApp = await seedApp(writer, 1);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
+  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace, { WALLET_ORDER_STALL_MS: "3000" });
   gwA = await startGateway(ns.nc, ns.namespace);
   gwB = await startGateway(ns.nc, ns.namespace);
 });
@@ -256,5 +256,25 @@ describe("wallet-watcher", () => {
       await second.stop();
       await nc2.close();
     }
+  });
+
+  it("applies a user's events after a lost ledger, once the order gate stops waiting for acked ones", async () => {
+    const me = app.members[4]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    await publish(ev.adjusted(who, 100, 100));
+    await waitFor(() => log.length >= 2, 15_000, "the first notification");
+    await drained();
+    // The ledger is gone; the stream still holds the acked first event.
+    await watcher.watcher.resources().kv.delete(`${who.app_id}.${who.auth_id}`);
+    const heldBefore = watcher.watcher.stats().held;
+    await publish(ev.adjusted(who, 50, 150));
+    await waitFor(() => log.length >= 4, 20_000, "the event behind the lost ledger");
+    expect(log.slice(2).map((l) => l.payload)).toEqual([
+      { balance: 150, diff: 50 },
+      { balance: 150, diff: 50 },
+    ]);
+    expect(watcher.watcher.stats().held).toBeGreaterThan(heldBefore);
   });
 });

@@ -77,6 +77,11 @@ export type ProcessorDeps = {
   maxHeld?: number;
   /** How often held messages are re-checked for another replica's progress. */
   holdRecheckMs?: number;
+  /**
+   * A message held this long is applied anyway: whatever it waits for is not in flight
+   * (a lost ledger, or a predecessor acked long ago). Must exceed the ack wait.
+   */
+  orderStallMs: number;
 };
 
 export type ProcessResult = "applied" | "duplicate" | "ignored" | "dead_lettered" | "held";
@@ -123,6 +128,8 @@ export function createProcessor(deps: ProcessorDeps) {
   const counters = emptyCounters();
   /** Held messages per user key, lowest stream sequence first. */
   const held = new Map<string, JsMsg[]>();
+  /** When each held message (by stream sequence) was first held here. */
+  const heldSince = new Map<number, number>();
   const retrying = new Set<string>();
   let heldCount = 0;
   let closed = false;
@@ -194,10 +201,10 @@ export function createProcessor(deps: ProcessorDeps) {
   }
 
   /** Opens when no message of `subject` before `seq` is unhandled by the ledger. */
-  function orderGate(subject: string, seq: number): Gate {
+  function orderGate(subject: string, seq: number, stalled: boolean): Gate {
     return async (state, fromCache) => {
       const through = handledThrough(state, epoch);
-      if (seq <= through) return "open";
+      if (seq <= through || stalled) return "open";
       const next = await cursor.nextSeq(subject, through + 1);
       if (next === null || next >= seq) return "open";
       // A cached state may simply be behind another replica's writes: check the KV first.
@@ -249,14 +256,14 @@ export function createProcessor(deps: ProcessorDeps) {
   }
 
   /** Dead-letters a bad message, in order with the other messages of its subject's user. */
-  async function reject(msg: JsMsg, error: string, position: StreamPosition): Promise<ProcessResult> {
+  async function reject(msg: JsMsg, error: string, position: StreamPosition, stalled: boolean): Promise<ProcessResult> {
     const owner = subjectOwner(msg.subject);
     if (!owner) {
       await deadLetter(msg, error);
       return "dead_lettered";
     }
     return queue.run(ledgerKey(owner.app_id, owner.auth_id), async () => {
-      const opened = await update(owner.app_id, owner.auth_id, () => null, orderGate(msg.subject, msg.seq));
+      const opened = await update(owner.app_id, owner.auth_id, () => null, orderGate(msg.subject, msg.seq, stalled));
       if (opened === HELD) return "held";
       await deadLetter(msg, error);
       await update(owner.app_id, owner.auth_id, (s) => {
@@ -268,13 +275,14 @@ export function createProcessor(deps: ProcessorDeps) {
   }
 
   /** Processes one message; resolves when it may be acked (or is held), rejects when it must be redelivered. */
-  async function process(msg: JsMsg): Promise<ProcessResult> {
+  async function process(msg: JsMsg, stalled: boolean): Promise<ProcessResult> {
     const position = { epoch, seq: msg.seq };
+    if (stalled) log.warn({ seq: msg.seq, subject: msg.subject }, "order gate stalled; applying without the earlier messages");
     const decoded = decode(WalletEvent, msg.data);
-    if (!decoded.ok) return reject(msg, decoded.error, position);
+    if (!decoded.ok) return reject(msg, decoded.error, position, stalled);
     const event = decoded.value;
     if (msg.subject !== names.upstream.wallet(event.app_id, event.auth_id)) {
-      return reject(msg, `subject ${msg.subject} does not match app_id ${event.app_id} / auth_id ${event.auth_id}`, position);
+      return reject(msg, `subject ${msg.subject} does not match app_id ${event.app_id} / auth_id ${event.auth_id}`, position, stalled);
     }
     return queue.run(ledgerKey(event.app_id, event.auth_id), async () => {
       let outcome: Outcome = { kind: "duplicate_event" };
@@ -286,7 +294,7 @@ export function createProcessor(deps: ProcessorDeps) {
           outcome = r.outcome;
           return r.changed ? r.state : null;
         },
-        orderGate(msg.subject, msg.seq),
+        orderGate(msg.subject, msg.seq, stalled),
       );
       if (committed === HELD) return "held";
       const settled = outcome as Outcome;
@@ -304,9 +312,14 @@ export function createProcessor(deps: ProcessorDeps) {
   /** Runs `process` and settles the message: ack, hold, or nak for redelivery. */
   async function settle(msg: JsMsg, fromHold: boolean): Promise<ProcessResult | "failed"> {
     if (!fromHold) counters.processed++;
+    // Held here that long, or bounced back by the server that often (no room to hold it).
+    const since = heldSince.get(msg.seq);
+    const stalled =
+      (since !== undefined && Date.now() - since > deps.orderStallMs) ||
+      (since === undefined && (msg.info.deliveryCount - 1) * HOLD_OVERFLOW_NAK_MS > deps.orderStallMs);
     let result: ProcessResult;
     try {
-      result = await process(msg);
+      result = await process(msg, stalled);
     } catch (err) {
       counters.failures++;
       log.error({ seq: msg.seq, msg_id: msg.headers?.get("Nats-Msg-Id") ?? "", err }, "wallet event failed; will be redelivered");
@@ -347,6 +360,7 @@ export function createProcessor(deps: ProcessorDeps) {
     list.push(msg);
     list.sort((a, b) => a.seq - b.seq);
     held.set(key, list);
+    heldSince.set(msg.seq, Date.now());
     heldCount++;
     startTimers();
   }
@@ -365,6 +379,7 @@ export function createProcessor(deps: ProcessorDeps) {
         // Settled (acked, or nak'ed after a failure): no longer ours to hold.
         if (list[0] === msg) {
           list.shift();
+          heldSince.delete(msg.seq);
           heldCount--;
         }
         if (list.length === 0) held.delete(key);
@@ -407,6 +422,7 @@ export function createProcessor(deps: ProcessorDeps) {
       stopTimers();
       for (const list of held.values()) for (const m of list) m.nak();
       held.clear();
+      heldSince.clear();
       heldCount = 0;
     },
   };

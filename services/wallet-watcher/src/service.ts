@@ -71,7 +71,18 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
       });
       const js = jetstream(nc);
       store = createKvLedgerStore(resources.kv);
-      processor = createProcessor({ nc, js, names, store, cursor: streamCursor(jsm, resources.stream, resources.allowDirect), log, limits, epoch: resources.epoch, ackWaitMs: config.WALLET_ACK_WAIT_MS });
+      processor = createProcessor({
+        nc,
+        js,
+        names,
+        store,
+        cursor: streamCursor(jsm, resources.stream, resources.allowDirect),
+        log,
+        limits,
+        epoch: resources.epoch,
+        ackWaitMs: config.WALLET_ACK_WAIT_MS,
+        orderStallMs: config.WALLET_ORDER_STALL_MS ?? 2 * config.WALLET_ACK_WAIT_MS + 5_000,
+      });
       const consumer = await js.consumers.get(resources.stream, resources.durable);
       messages = await consumer.consume({ max_messages: config.WALLET_CONCURRENCY });
       const proc = processor;

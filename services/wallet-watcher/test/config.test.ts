@@ -25,4 +25,9 @@ describe("wallet-watcher config", () => {
     expect(() => loadWalletWatcherConfig({ WALLET_CONCURRENCY: "lots" })).toThrow(ConfigError);
     expect(() => loadWalletWatcherConfig({ WALLET_ACK_WAIT_MS: "10" })).toThrow(/WALLET_ACK_WAIT_MS/);
   });
+
+  it("requires the order stall limit to exceed the ack wait", () => {
+    expect(() => loadWalletWatcherConfig({ WALLET_ACK_WAIT_MS: "5000", WALLET_ORDER_STALL_MS: "4000" })).toThrow(/WALLET_ORDER_STALL_MS/);
+    expect(loadWalletWatcherConfig({ WALLET_ACK_WAIT_MS: "2000", WALLET_ORDER_STALL_MS: "3000" }).WALLET_ORDER_STALL_MS).toBe(3000);
+  });
 });
