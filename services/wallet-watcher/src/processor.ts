@@ -11,7 +11,8 @@
  * A message is applied only when no earlier message of that subject is still unhandled
  * (asked of the stream with `next_by_subj`); otherwise it is held in memory (unacked, kept
  * alive with `working()`, not occupying a concurrency slot) and retried when this replica
- * handles an earlier message of that user, or every few ms when another replica may have.
+ * handles an earlier message of that user, or on a timer (20 ms, backing off to 1 s while
+ * nothing moves) when another replica may have.
  * So replicas and redeliveries after a crash never reorder one user's notifications.
  *
  * A crash after the save and before the publish leaves the notifications in the outbox;
@@ -130,6 +131,9 @@ export function createProcessor(deps: ProcessorDeps) {
   const held = new Map<string, JsMsg[]>();
   /** When each held message (by stream sequence) was first held here. */
   const heldSince = new Map<number, number>();
+  /** Per user with held messages: when to re-check next, backing off while nothing moves. */
+  const recheck = new Map<string, { at: number; delay: number }>();
+  const MAX_RECHECK_MS = 1_000;
   const retrying = new Set<string>();
   let heldCount = 0;
   let closed = false;
@@ -375,14 +379,23 @@ export function createProcessor(deps: ProcessorDeps) {
         const msg = list?.[0];
         if (!list || !msg || closed) return;
         const result = await settle(msg, true);
-        if (result === "held") return;
+        if (result === "held") {
+          const prev = recheck.get(key)?.delay ?? holdRecheckMs;
+          const delay = Math.min(MAX_RECHECK_MS, prev * 2);
+          recheck.set(key, { at: Date.now() + delay, delay });
+          return;
+        }
+        recheck.delete(key);
         // Settled (acked, or nak'ed after a failure): no longer ours to hold.
         if (list[0] === msg) {
           list.shift();
           heldSince.delete(msg.seq);
           heldCount--;
         }
-        if (list.length === 0) held.delete(key);
+        if (list.length === 0) {
+          held.delete(key);
+          recheck.delete(key);
+        }
       }
     } finally {
       retrying.delete(key);
@@ -392,7 +405,11 @@ export function createProcessor(deps: ProcessorDeps) {
   function startTimers(): void {
     recheckTimer ??= setInterval(() => {
       if (held.size === 0) return stopTimers();
-      for (const key of held.keys()) void retryHeld(key);
+      const now = Date.now();
+      for (const key of held.keys()) {
+        const due = recheck.get(key);
+        if (due === undefined || due.at <= now) void retryHeld(key);
+      }
     }, holdRecheckMs);
     workingTimer ??= setInterval(
       () => {
@@ -423,6 +440,7 @@ export function createProcessor(deps: ProcessorDeps) {
       for (const list of held.values()) for (const m of list) m.nak();
       held.clear();
       heldSince.clear();
+      recheck.clear();
       heldCount = 0;
     },
   };
