@@ -2,7 +2,7 @@
  * Deposit notifications: wallet-watcher throughput and publish -> socket latency, next to a
  * plain NATS publish -> socket.io emit relay measured in the same run.
  *
- *   npm run bench -- deposit-latency [--users 50] [--backlog 3000] [--events 1000] [--rate 200] [--nats URL]
+ *   npm run bench -- deposit-latency [--users 50] [--backlog 3000] [--events 1000] [--rate 100] [--nats URL]
  *
  * 1. Throughput: `--backlog` wallet events are stored in the stream first; one watcher
  *    (child process) is started and timed until every event is acknowledged.
@@ -167,7 +167,7 @@ export default {
     const usersN = intArg(args, "users", 50, 1, 500);
     const backlog = intArg(args, "backlog", 3_000, 100, 50_000);
     const events = intArg(args, "events", 1_000, 50, 20_000);
-    const rate = intArg(args, "rate", 200, 1, 5_000);
+    const rate = intArg(args, "rate", 100, 1, 5_000);
     const natsUrl = args.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
     const namespace = `bench_${randomBytes(4).toString("hex")}`;
     const names = createNames(namespace);
