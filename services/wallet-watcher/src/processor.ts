@@ -279,7 +279,7 @@ export function createProcessor(deps: ProcessorDeps) {
   }
 
   /** Processes one message; resolves when it may be acked (or is held), rejects when it must be redelivered. */
-  async function process(msg: JsMsg, stalled: boolean): Promise<ProcessResult> {
+  async function processMessage(msg: JsMsg, stalled: boolean): Promise<ProcessResult> {
     const position = { epoch, seq: msg.seq };
     if (stalled) log.warn({ seq: msg.seq, subject: msg.subject }, "order gate stalled; applying without the earlier messages");
     const decoded = decode(WalletEvent, msg.data);
@@ -313,7 +313,7 @@ export function createProcessor(deps: ProcessorDeps) {
     });
   }
 
-  /** Runs `process` and settles the message: ack, hold, or nak for redelivery. */
+  /** Runs `processMessage` and settles the message: ack, hold, or nak for redelivery. */
   async function settle(msg: JsMsg, fromHold: boolean): Promise<ProcessResult | "failed"> {
     if (!fromHold) counters.processed++;
     // Held here that long, or bounced back by the server that often (no room to hold it).
@@ -323,7 +323,7 @@ export function createProcessor(deps: ProcessorDeps) {
       (since === undefined && (msg.info.deliveryCount - 1) * HOLD_OVERFLOW_NAK_MS > deps.orderStallMs);
     let result: ProcessResult;
     try {
-      result = await process(msg, stalled);
+      result = await processMessage(msg, stalled);
     } catch (err) {
       counters.failures++;
       log.error({ seq: msg.seq, msg_id: msg.headers?.get("Nats-Msg-Id") ?? "", err }, "wallet event failed; will be redelivered");
