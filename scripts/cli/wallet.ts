@@ -101,7 +101,13 @@ export const walletCommand: CliCommand = {
       return;
     }
     const event = buildEvent(action, values);
-    const ack = await publishWalletEvent(jetstream(ctx.nc), ctx.names, event);
+    const ack = await publishWalletEvent(jetstream(ctx.nc), ctx.names, event).catch((err: unknown) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      if (/no responders|503|stream not found/i.test(msg)) {
+        throw new Error(`no stream ${ctx.names.upstream.walletStream} takes wallet events yet: start the wallet-watcher (it creates the stream) (${msg})`);
+      }
+      throw err;
+    });
     ctx.print(JSON.stringify({ event, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }));
   },
 };

@@ -2,12 +2,13 @@
  * Fault test: 1,000 wallet events for 50 users while the wallet-watcher (a child process)
  * is SIGKILLed several times mid-stream and restarted, then run as two replicas at once.
  * Every DEPOSITS socket (two per user, on two gateways) must receive each notification
- * exactly once, and the final balances must equal what the events add up to.
+ * exactly once and in order — exactly what applying the user's events one by one gives —
+ * and the final balances must equal what the events add up to.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import type { WalletEvent } from "@socketpot/contracts";
-import { publishWalletEvent } from "@socketpot/wallet-watcher";
+import { depositEmits, type WalletEvent } from "@socketpot/contracts";
+import { ledger, publishWalletEvent } from "@socketpot/wallet-watcher";
 import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
@@ -96,7 +97,18 @@ function generate(users: Array<{ app_id: number; auth_id: number }>, total: numb
     const h = histories[u]!;
     if (cursors[u]! < h.events.length) order.push(h.events[cursors[u]!++]!);
   }
-  return { order, expected: histories.map((h) => h.exp) };
+  // What each socket must receive: the user's events applied one by one, in order.
+  const logs = histories.map((h, u) => {
+    let state = ledger.emptyState(users[u]!.app_id, users[u]!.auth_id);
+    const out: Array<{ event: string; payload: unknown }> = [];
+    for (const e of h.events) {
+      const r = ledger.apply(state, e);
+      state = r.state;
+      for (const n of r.notifications) for (const [event, payload] of depositEmits(n)) out.push({ event, payload });
+    }
+    return out;
+  });
+  return { order, expected: histories.map((h) => h.exp), logs };
 }
 
 async function publishAll(events: WalletEvent[]) {
@@ -135,7 +147,7 @@ afterAll(async () => {
 });
 
 describe("wallet-watcher under crashes and replicas", () => {
-  it("delivers each notification exactly once to every socket and ends at the right balances", { timeout: 120_000 }, async () => {
+  it("delivers each notification exactly once and in order to every socket, ending at the right balances", { timeout: 120_000 }, async () => {
     const users = app.members;
     // Two DEPOSITS sockets per user, one per gateway.
     const sockets: Array<{ user: number; log: ReturnType<typeof record> }> = [];
@@ -153,25 +165,29 @@ describe("wallet-watcher under crashes and replicas", () => {
       ),
     );
 
-    const { order, expected } = generate(users.map((u) => ({ app_id: app.app_id, auth_id: u.auth_id })), EVENTS, 20261128);
+    const { order, expected, logs: expectedLogs } = generate(users.map((u) => ({ app_id: app.app_id, auth_id: u.auth_id })), EVENTS, 20261128);
 
     // Phase 1: one watcher at a time, SIGKILLed mid-stream.
     let watcher = await spawnWatcher();
     const jsm = await jetstreamManager(ns.nc);
     const stream = ns.names.upstream.walletStream;
     const durable = ns.names.durable("wallet-watcher");
-    const ackFloor = async () => (await jsm.consumers.info(stream, durable)).ack_floor.stream_seq;
-    await publishAll(order.slice(0, PHASE1));
-    let killedAt: number[] = [];
+    const consumer = () => jsm.consumers.info(stream, durable);
+    // Phase 1 arrives in chunks; each kill comes as soon as the watcher is into the new chunk.
+    const chunk = Math.ceil(PHASE1 / KILLS);
+    const left: number[] = [];
     for (let k = 0; k < KILLS; k++) {
-      const from = await ackFloor();
-      await waitFor(async () => (await ackFloor()) >= Math.min(from + 60, PHASE1 - 1), 60_000, `progress before kill ${k + 1}`);
+      const start = k * chunk;
+      const end = Math.min(PHASE1, start + chunk);
+      await publishAll(order.slice(start, end));
+      await waitFor(async () => (await consumer()).delivered.stream_seq > start, 60_000, `progress before kill ${k + 1}`);
       await watcher.kill("SIGKILL");
-      killedAt.push(await ackFloor());
+      const info = await consumer();
+      left.push(info.num_pending + info.num_ack_pending);
       watcher = await spawnWatcher();
     }
-    // Every kill happened with events still unprocessed.
-    expect(killedAt.every((seq) => seq < PHASE1)).toBe(true);
+    // Every kill left events undelivered or unacknowledged.
+    expect(left.every((n) => n > 0), `events left at each kill: ${left.join(", ")}`).toBe(true);
 
     // Phase 2: two replicas share the durable consumer while the rest arrives.
     await spawnWatcher();
@@ -224,6 +240,8 @@ describe("wallet-watcher under crashes and replicas", () => {
       }
       expect(balance, who).toBe(exp.pendingFinal);
     }
+    // In order: exactly the notifications of the user's events applied one by one.
+    for (const s of sockets) expect(s.log, `user ${s.user}`).toEqual(expectedLogs[s.user]);
     // Both sockets of a user saw the same sequence.
     for (let u = 0; u < users.length; u++) {
       const [a, b] = sockets.filter((s) => s.user === u);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { headers } from "@nats-io/transport-node";
+import { connect, headers } from "@nats-io/transport-node";
 import { encode, type WalletEvent } from "@socketpot/contracts";
 import { ledger, publishWalletEvent } from "@socketpot/wallet-watcher";
 import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
@@ -49,9 +49,9 @@ beforeAll(async () => {
   ns = await createTestNamespace();
   js = jetstream(ns.nc);
   const writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 3);
+  app = await seedApp(writer, 5);
   otherApp = await seedApp(writer, 1);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
+  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace, { WALLET_ORDER_STALL_MS: "3000" });
   gwA = await startGateway(ns.nc, ns.namespace);
   gwB = await startGateway(ns.nc, ns.namespace);
 });
@@ -212,5 +212,69 @@ describe("wallet-watcher", () => {
     out.length = 0;
     await commands.wallet!.run(["dead-letters", "--limit", "1"], ctx);
     expect(JSON.parse(out[0]!)).toMatchObject({ msg_id: "wrong-subject-1" });
+  });
+
+  it("keeps one user's notifications exact when two replicas race on the same ledger", async () => {
+    const me = app.members[3]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwB, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    const nc2 = await connect({ servers: natsUrl(), name: "wallet-watcher-replica" });
+    const second = await startWalletWatcher(nc2, natsUrl(), ns.namespace);
+    try {
+      const events: WalletEvent[] = [];
+      const expected: Array<{ event: string; payload: { balance: number; diff: number } }> = [];
+      let confirmed = 0;
+      for (let i = 0; i < 40; i++) {
+        const tx = txid();
+        const amount = 10_000 + i;
+        events.push(ev.seen(who, tx, amount));
+        expected.push({ event: "unconfirmed_balance_change", payload: { balance: amount, diff: amount } });
+        if (i % 4 === 3) {
+          events.push(ev.dropped(who, tx));
+          expected.push({ event: "unconfirmed_balance_change", payload: { balance: 0, diff: -amount } });
+        } else {
+          confirmed += amount;
+          events.push(ev.confirmed(who, tx, amount, confirmed));
+          expected.push({ event: "unconfirmed_balance_change", payload: { balance: 0, diff: -amount } });
+          expected.push({ event: "balance_change", payload: { balance: confirmed, diff: amount } });
+          expected.push({ event: "confirmed_deposit_change", payload: { balance: confirmed, diff: amount } });
+        }
+      }
+      await Promise.all(events.map((e) => publish(e)));
+      await waitFor(() => log.length >= expected.length, 20_000, "every notification");
+      await drained();
+      await new Promise((r) => setTimeout(r, 200));
+
+      // Exactly the notifications of the events applied one by one in stream order.
+      expect(log).toEqual(expected);
+      const stored = await watcher.watcher.store().load(who.app_id, who.auth_id);
+      expect(stored.state.outbox).toEqual([]);
+      expect(stored.state.confirmed).toBe(confirmed);
+      expect(stored.state.pending).toEqual([]);
+    } finally {
+      await second.stop();
+      await nc2.close();
+    }
+  });
+
+  it("applies a user's events after a lost ledger, once the order gate stops waiting for acked ones", async () => {
+    const me = app.members[4]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    await publish(ev.adjusted(who, 100, 100));
+    await waitFor(() => log.length >= 2, 15_000, "the first notification");
+    await drained();
+    // The ledger is gone; the stream still holds the acked first event.
+    await watcher.watcher.resources().kv.delete(`${who.app_id}.${who.auth_id}`);
+    const heldBefore = watcher.watcher.stats().held;
+    await publish(ev.adjusted(who, 50, 150));
+    await waitFor(() => log.length >= 4, 20_000, "the event behind the lost ledger");
+    expect(log.slice(2).map((l) => l.payload)).toEqual([
+      { balance: 150, diff: 50 },
+      { balance: 150, diff: 50 },
+    ]);
+    expect(watcher.watcher.stats().held).toBeGreaterThan(heldBefore);
   });
 });

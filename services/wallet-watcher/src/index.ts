@@ -3,3 +3,4 @@ export { WalletWatcherEnv, loadWalletWatcherConfig, type WalletWatcherConfig } f
 export * as ledger from "./ledger";
 export { ledgerKey } from "./store";
 export { publishWalletEvent } from "./publisher";
+export { ensureWalletResources, type WalletResources } from "./setup";

@@ -61,6 +61,8 @@ export const LedgerState = z.object({
   confirmed: Satoshis.nullable(),
   /** Stream position of the event `confirmed` comes from. */
   confirmed_at: z.object({ epoch: z.string(), seq: z.number().int().nonnegative() }).nullable(),
+  /** Every message on this user's upstream subject up to this position has been handled. */
+  through: z.object({ epoch: z.string(), seq: z.number().int().nonnegative() }).nullable().default(null),
   /** Deposits seen and neither confirmed nor dropped, oldest first. */
   pending: z.array(PendingDeposit),
   /** Recently settled deposits, oldest first, bounded by `settledHorizon`. */
@@ -131,6 +133,7 @@ export function emptyState(appId: number, authId: number): LedgerState {
     unconfirmed: 0,
     confirmed: null,
     confirmed_at: null,
+    through: null,
     pending: [],
     settled: [],
     applied: [],
@@ -178,7 +181,9 @@ export function apply(
     throw new Error(`event ${event.event_id} is for ${event.app_id}/${event.auth_id}, state is ${state.app_id}/${state.auth_id}`);
   }
   if (state.applied.includes(event.event_id)) {
-    return { state, changed: false, notifications: [], outcome: { kind: "duplicate_event" } };
+    // Nothing to apply, but the message is handled: its position still counts.
+    const handled = position !== null ? markHandled(state, position) : { state, changed: false };
+    return { state: handled.state, changed: handled.changed, notifications: [], outcome: { kind: "duplicate_event" } };
   }
 
   let pending = state.pending;
@@ -266,6 +271,7 @@ export function apply(
     unconfirmed,
     confirmed,
     confirmed_at: confirmedAt,
+    through: position !== null && isNewer(position, state.through) ? position : state.through,
     pending,
     settled,
     applied: keepLast([...state.applied, event.event_id], limits.appliedHorizon),
@@ -280,6 +286,17 @@ export function isNewer(position: StreamPosition | null, than: StreamPosition | 
   if (position === null || than === null) return true;
   if (position.epoch !== than.epoch) return true;
   return position.seq > than.seq;
+}
+
+/** The stream sequence up to which this user's messages are handled, in `epoch` (0: none). */
+export function handledThrough(state: LedgerState, epoch: string): number {
+  return state.through !== null && state.through.epoch === epoch ? state.through.seq : 0;
+}
+
+/** Record that the message at `position` was handled without applying an event (a dead letter). */
+export function markHandled(state: LedgerState, position: StreamPosition): { state: LedgerState; changed: boolean } {
+  if (!isNewer(position, state.through)) return { state, changed: false };
+  return { state: { ...state, through: position }, changed: true };
 }
 
 /** Remove published notifications (by dedupe key) from the outbox. */

@@ -1,38 +1,91 @@
 /**
  * Turns one upstream JetStream message into committed ledger state and published
- * notifications, exactly once per fact:
+ * notifications, exactly once per fact and in stream order per user:
  *
- *   decode -> (bad: dead-letter, ack) -> per-user queue:
- *     load state -> apply (pure) -> CAS save (retry on conflict)
- *     -> publish the outbox in order, flush -> CAS remove the published entries -> ack
+ *   decode -> per-user queue ->
+ *     load state -> order gate -> apply (pure) -> CAS save (retry on conflict)
+ *     -> publish the outbox in order -> CAS remove the published entries -> ack
+ *   (an invalid message is dead-lettered instead of applied, and still advances the gate)
+ *
+ * Order gate: the ledger records up to which stream sequence the user's subject is handled.
+ * A message is applied only when no earlier message of that subject is still unhandled
+ * (asked of the stream with `next_by_subj`); otherwise it is held in memory (unacked, kept
+ * alive with `working()`, not occupying a concurrency slot) and retried when this replica
+ * handles an earlier message of that user, or on a timer (20 ms, backing off to 1 s while
+ * nothing moves) when another replica may have.
+ * So replicas and redeliveries after a crash never reorder one user's notifications.
  *
  * A crash after the save and before the publish leaves the notifications in the outbox;
  * the redelivered message (already applied, so a no-op for the ledger) publishes them.
  * Gateways drop a second copy by the notification's dedupe key.
  */
-import type { JsMsg } from "@nats-io/jetstream";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, JsMsg, MsgRequest } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { decode, encode, WalletEvent, type Names } from "@socketpot/contracts";
 import { KeyedQueue } from "./concurrency";
-import { apply, markPublished, notificationKey, type LedgerLimits, type LedgerState } from "./ledger";
+import {
+  apply,
+  handledThrough,
+  markHandled,
+  markPublished,
+  notificationKey,
+  type LedgerLimits,
+  type LedgerState,
+  type Outcome,
+  type StreamPosition,
+} from "./ledger";
 import type { Log } from "./log";
 import { LedgerConflict, ledgerKey, type LedgerStore } from "./store";
+
+/** Where the next message of a subject is in the stream. */
+export interface SubjectCursor {
+  /** Sequence of the first message on `subject` at or after `fromSeq`, or null if none. */
+  nextSeq(subject: string, fromSeq: number): Promise<number | null>;
+}
+
+export function streamCursor(jsm: JetStreamManager, stream: string, allowDirect: boolean): SubjectCursor {
+  return {
+    async nextSeq(subject, fromSeq) {
+      if (allowDirect) {
+        const msg = await jsm.direct.getMessage(stream, { seq: fromSeq, next_by_subj: subject });
+        return msg ? msg.seq : null;
+      }
+      // `next_by_subj` (NATS 2.9+) is missing from the client's MsgRequest type.
+      const query = { seq: fromSeq, next_by_subj: subject } as unknown as MsgRequest;
+      const msg = await jsm.streams.getMessage(stream, query);
+      return msg ? msg.seq : null;
+    },
+  };
+}
 
 export type ProcessorDeps = {
   nc: NatsConnection;
   js: JetStreamClient;
   names: Names;
   store: LedgerStore;
+  cursor: SubjectCursor;
   log: Log;
   limits: LedgerLimits;
   /** The upstream stream's epoch (see `WalletResources.epoch`). */
   epoch: string;
+  /** The consumer's ack wait: held messages are kept alive well within it. */
+  ackWaitMs: number;
   /** CAS attempts per step before giving up (the message is then redelivered). */
   maxCasAttempts?: number;
+  /** Users whose last known state is kept in memory to save a KV read. */
+  cacheSize?: number;
+  /** Messages held in memory at most; beyond, a held message is nak'ed with a delay. */
+  maxHeld?: number;
+  /** How often held messages are re-checked for another replica's progress. */
+  holdRecheckMs?: number;
+  /**
+   * A message held this long is applied anyway: whatever it waits for is not in flight
+   * (a lost ledger, or a predecessor acked long ago). Must exceed the ack wait.
+   */
+  orderStallMs: number;
 };
 
-export type ProcessResult = "applied" | "duplicate" | "ignored" | "dead_lettered";
+export type ProcessResult = "applied" | "duplicate" | "ignored" | "dead_lettered" | "held";
 
 export type Counters = {
   processed: number;
@@ -40,57 +93,136 @@ export type Counters = {
   duplicates: number;
   ignored: number;
   deadLettered: number;
+  held: number;
   notificationsPublished: number;
   casConflicts: number;
   failures: number;
 };
 
+export const emptyCounters = (): Counters => ({
+  processed: 0,
+  applied: 0,
+  duplicates: 0,
+  ignored: 0,
+  deadLettered: 0,
+  held: 0,
+  notificationsPublished: 0,
+  casConflicts: 0,
+  failures: 0,
+});
+
 const MAX_ERROR_HEADER = 512;
 
+/** A held message that does not fit in memory comes back after this long. */
+const HOLD_OVERFLOW_NAK_MS = 250;
+
+type Gate = (state: LedgerState, fromCache: boolean) => Promise<"open" | "held" | "stale">;
+const HELD = Symbol("held");
+
 export function createProcessor(deps: ProcessorDeps) {
-  const { nc, js, names, store, log, limits, epoch } = deps;
+  const { nc, js, names, store, cursor, log, limits, epoch } = deps;
   const maxCasAttempts = deps.maxCasAttempts ?? 50;
+  const knownLimit = deps.cacheSize ?? 10_000;
+  const maxHeld = deps.maxHeld ?? 1_000;
+  const holdRecheckMs = deps.holdRecheckMs ?? 20;
   const queue = new KeyedQueue();
-  const counters: Counters = {
-    processed: 0,
-    applied: 0,
-    duplicates: 0,
-    ignored: 0,
-    deadLettered: 0,
-    notificationsPublished: 0,
-    casConflicts: 0,
-    failures: 0,
-  };
+  const counters = emptyCounters();
+  /** Held messages per user key, lowest stream sequence first. */
+  const held = new Map<string, JsMsg[]>();
+  /** When each held message (by stream sequence) was first held here. */
+  const heldSince = new Map<number, number>();
+  /** Per user with held messages: when to re-check next, backing off while nothing moves. */
+  const recheck = new Map<string, { at: number; delay: number }>();
+  const MAX_RECHECK_MS = 1_000;
+  const retrying = new Set<string>();
+  let heldCount = 0;
+  let closed = false;
+  let recheckTimer: NodeJS.Timeout | undefined;
+  let workingTimer: NodeJS.Timeout | undefined;
 
   async function backoff(attempt: number): Promise<void> {
     const ms = Math.min(50, 1 + attempt * 2) * Math.random();
     await new Promise((r) => setTimeout(r, ms));
   }
 
-  /** Read-modify-write with CAS; `change` returns null when nothing needs writing. */
-  async function update(appId: number, authId: number, change: (s: LedgerState) => LedgerState | null): Promise<{ state: LedgerState; revision: number | null }> {
+  /**
+   * The last state this replica read or wrote per user, with its revision: the first CAS
+   * attempt uses it instead of reading the KV again. Another replica's write makes that
+   * attempt fail with a conflict, and the retry reads the KV. Bounded (oldest dropped).
+   */
+  const known = new Map<string, { state: LedgerState; revision: number | null }>();
+  const remember = (key: string, entry: { state: LedgerState; revision: number | null }) => {
+    known.delete(key);
+    known.set(key, entry);
+    if (known.size > knownLimit) known.delete(known.keys().next().value!);
+  };
+
+  /**
+   * Read-modify-write with CAS. `change` returns null when nothing needs writing; `gate`
+   * may hold the message (returns HELD) or ask for a fresh read of a cached state.
+   */
+  async function update(
+    appId: number,
+    authId: number,
+    change: (s: LedgerState) => LedgerState | null,
+    gate?: Gate,
+  ): Promise<{ state: LedgerState; revision: number | null } | typeof HELD> {
+    const key = ledgerKey(appId, authId);
     for (let attempt = 0; ; attempt++) {
-      const loaded = await store.load(appId, authId);
+      const cached = attempt === 0 ? known.get(key) : undefined;
+      const loaded = cached ?? (await store.load(appId, authId));
+      if (gate) {
+        const verdict = await gate(loaded.state, cached !== undefined);
+        if (verdict === "stale") {
+          known.delete(key);
+          continue;
+        }
+        if (verdict === "held") return HELD;
+      }
       const next = change(loaded.state);
-      if (next === null) return loaded;
+      if (next === null) {
+        if (cached) {
+          // Nothing to write, so the cache was not checked against the KV: read it.
+          known.delete(key);
+          continue;
+        }
+        remember(key, loaded);
+        return loaded;
+      }
       try {
         const revision = await store.save(next, loaded.revision);
+        remember(key, { state: next, revision });
         return { state: next, revision };
       } catch (err) {
+        known.delete(key);
         if (!(err instanceof LedgerConflict) || attempt + 1 >= maxCasAttempts) throw err;
-        counters.casConflicts++;
-        await backoff(attempt);
+        if (!cached) {
+          counters.casConflicts++;
+          await backoff(attempt);
+        }
       }
     }
+  }
+
+  /** Opens when no message of `subject` before `seq` is unhandled by the ledger. */
+  function orderGate(subject: string, seq: number, stalled: boolean): Gate {
+    return async (state, fromCache) => {
+      const through = handledThrough(state, epoch);
+      if (seq <= through || stalled) return "open";
+      const next = await cursor.nextSeq(subject, through + 1);
+      if (next === null || next >= seq) return "open";
+      // A cached state may simply be behind another replica's writes: check the KV first.
+      return fromCache ? "stale" : "held";
+    };
   }
 
   async function publishOutbox(state: LedgerState): Promise<void> {
     if (state.outbox.length === 0) return;
     const subject = names.fanout.deposits(state.app_id, state.auth_id);
     for (const n of state.outbox) nc.publish(subject, encode(n));
-    // The server has the notifications before they leave the outbox: a later publisher
-    // of this user's outbox is therefore ordered after them.
-    await nc.flush();
+    // The CAS write below goes over the same connection, after these publishes: when it
+    // succeeds the server has routed the notifications, so whoever publishes this user's
+    // outbox next is ordered after them.
     counters.notificationsPublished += state.outbox.length;
     const keys = state.outbox.map(notificationKey);
     await update(state.app_id, state.auth_id, (s) => {
@@ -112,60 +244,204 @@ export function createProcessor(deps: ProcessorDeps) {
     counters.deadLettered++;
   }
 
-  /** Process one message; resolves when it may be acked, rejects when it must be redelivered. */
-  async function process(msg: JsMsg): Promise<ProcessResult> {
-    const decoded = decode(WalletEvent, msg.data);
-    if (!decoded.ok) {
-      await deadLetter(msg, decoded.error);
+  /** The app and user a wallet subject belongs to, or null for a subject outside the scheme. */
+  function subjectOwner(subject: string): { app_id: number; auth_id: number } | null {
+    const tokens = subject.split(".");
+    if (tokens.length < 2) return null;
+    const appId = Number(tokens[tokens.length - 2]);
+    const authId = Number(tokens[tokens.length - 1]);
+    if (!Number.isSafeInteger(appId) || !Number.isSafeInteger(authId) || appId < 1 || authId < 1) return null;
+    return names.upstream.wallet(appId, authId) === subject ? { app_id: appId, auth_id: authId } : null;
+  }
+
+  function userKeyOf(msg: JsMsg): string | null {
+    const owner = subjectOwner(msg.subject);
+    return owner ? ledgerKey(owner.app_id, owner.auth_id) : null;
+  }
+
+  /** Dead-letters a bad message, in order with the other messages of its subject's user. */
+  async function reject(msg: JsMsg, error: string, position: StreamPosition, stalled: boolean): Promise<ProcessResult> {
+    const owner = subjectOwner(msg.subject);
+    if (!owner) {
+      await deadLetter(msg, error);
       return "dead_lettered";
     }
-    const event = decoded.value;
-    const expected = names.upstream.wallet(event.app_id, event.auth_id);
-    if (msg.subject !== expected) {
-      await deadLetter(msg, `subject ${msg.subject} does not match app_id ${event.app_id} / auth_id ${event.auth_id}`);
-      return "dead_lettered";
-    }
-    const position = { epoch, seq: msg.seq };
-    return queue.run(ledgerKey(event.app_id, event.auth_id), async () => {
-      let result: ProcessResult = "duplicate";
-      const { state } = await update(event.app_id, event.auth_id, (s) => {
-        const r = apply(s, event, position, limits);
-        result = r.outcome.kind === "applied" ? "applied" : r.outcome.kind === "duplicate_event" ? "duplicate" : "ignored";
+    return queue.run(ledgerKey(owner.app_id, owner.auth_id), async () => {
+      const opened = await update(owner.app_id, owner.auth_id, () => null, orderGate(msg.subject, msg.seq, stalled));
+      if (opened === HELD) return "held";
+      await deadLetter(msg, error);
+      await update(owner.app_id, owner.auth_id, (s) => {
+        const r = markHandled(s, position);
         return r.changed ? r.state : null;
       });
-      // Also publishes what an earlier, interrupted run committed but did not publish.
-      await publishOutbox(state);
-      return result;
+      return "dead_lettered";
     });
+  }
+
+  /** Processes one message; resolves when it may be acked (or is held), rejects when it must be redelivered. */
+  async function processMessage(msg: JsMsg, stalled: boolean): Promise<ProcessResult> {
+    const position = { epoch, seq: msg.seq };
+    if (stalled) log.warn({ seq: msg.seq, subject: msg.subject }, "order gate stalled; applying without the earlier messages");
+    const decoded = decode(WalletEvent, msg.data);
+    if (!decoded.ok) return reject(msg, decoded.error, position, stalled);
+    const event = decoded.value;
+    if (msg.subject !== names.upstream.wallet(event.app_id, event.auth_id)) {
+      return reject(msg, `subject ${msg.subject} does not match app_id ${event.app_id} / auth_id ${event.auth_id}`, position, stalled);
+    }
+    return queue.run(ledgerKey(event.app_id, event.auth_id), async () => {
+      let outcome: Outcome = { kind: "duplicate_event" };
+      const committed = await update(
+        event.app_id,
+        event.auth_id,
+        (s) => {
+          const r = apply(s, event, position, limits);
+          outcome = r.outcome;
+          return r.changed ? r.state : null;
+        },
+        orderGate(msg.subject, msg.seq, stalled),
+      );
+      if (committed === HELD) return "held";
+      const settled = outcome as Outcome;
+      if (settled.kind === "ignored") {
+        log.info({ event_id: event.event_id, seq: msg.seq, type: event.type, reason: settled.reason }, "wallet event changes nothing");
+      } else {
+        log.debug({ event_id: event.event_id, seq: msg.seq, type: event.type, outcome: settled.kind }, "wallet event processed");
+      }
+      // Also publishes what an earlier, interrupted run committed but did not publish.
+      await publishOutbox(committed.state);
+      return settled.kind === "applied" ? "applied" : settled.kind === "duplicate_event" ? "duplicate" : "ignored";
+    });
+  }
+
+  /** Runs `processMessage` and settles the message: ack, hold, or nak for redelivery. */
+  async function settle(msg: JsMsg, fromHold: boolean): Promise<ProcessResult | "failed"> {
+    if (!fromHold) counters.processed++;
+    // Held here that long, or bounced back by the server that often (no room to hold it).
+    const since = heldSince.get(msg.seq);
+    const stalled =
+      (since !== undefined && Date.now() - since > deps.orderStallMs) ||
+      (since === undefined && (msg.info.deliveryCount - 1) * HOLD_OVERFLOW_NAK_MS > deps.orderStallMs);
+    let result: ProcessResult;
+    try {
+      result = await processMessage(msg, stalled);
+    } catch (err) {
+      counters.failures++;
+      log.error({ seq: msg.seq, msg_id: msg.headers?.get("Nats-Msg-Id") ?? "", err }, "wallet event failed; will be redelivered");
+      msg.nak(1000);
+      return "failed";
+    }
+    switch (result) {
+      case "applied":
+        counters.applied++;
+        break;
+      case "duplicate":
+        counters.duplicates++;
+        break;
+      case "ignored":
+        counters.ignored++;
+        break;
+      case "dead_lettered":
+        break;
+      case "held":
+        if (!fromHold) hold(msg);
+        return result;
+    }
+    msg.ack();
+    const key = userKeyOf(msg);
+    if (!fromHold && key !== null && held.has(key)) void retryHeld(key);
+    return result;
+  }
+
+  function hold(msg: JsMsg): void {
+    counters.held++;
+    const key = userKeyOf(msg);
+    const list = key === null ? undefined : (held.get(key) ?? []);
+    if (closed || key === null || !list || heldCount >= maxHeld || list.some((m) => m.seq === msg.seq)) {
+      // No room (or a redelivered copy of a message already held here): the server keeps it.
+      msg.nak(HOLD_OVERFLOW_NAK_MS);
+      return;
+    }
+    list.push(msg);
+    list.sort((a, b) => a.seq - b.seq);
+    held.set(key, list);
+    heldSince.set(msg.seq, Date.now());
+    heldCount++;
+    startTimers();
+  }
+
+  /** Retries a user's held messages, lowest first, until one is still held. */
+  async function retryHeld(key: string): Promise<void> {
+    if (retrying.has(key)) return;
+    retrying.add(key);
+    try {
+      for (;;) {
+        const list = held.get(key);
+        const msg = list?.[0];
+        if (!list || !msg || closed) return;
+        const result = await settle(msg, true);
+        if (result === "held") {
+          const prev = recheck.get(key)?.delay ?? holdRecheckMs;
+          const delay = Math.min(MAX_RECHECK_MS, prev * 2);
+          recheck.set(key, { at: Date.now() + delay, delay });
+          return;
+        }
+        recheck.delete(key);
+        // Settled (acked, or nak'ed after a failure): no longer ours to hold.
+        if (list[0] === msg) {
+          list.shift();
+          heldSince.delete(msg.seq);
+          heldCount--;
+        }
+        if (list.length === 0) {
+          held.delete(key);
+          recheck.delete(key);
+        }
+      }
+    } finally {
+      retrying.delete(key);
+    }
+  }
+
+  function startTimers(): void {
+    recheckTimer ??= setInterval(() => {
+      if (held.size === 0) return stopTimers();
+      const now = Date.now();
+      for (const key of held.keys()) {
+        const due = recheck.get(key);
+        if (due === undefined || due.at <= now) void retryHeld(key);
+      }
+    }, holdRecheckMs);
+    workingTimer ??= setInterval(
+      () => {
+        for (const list of held.values()) for (const m of list) m.working();
+      },
+      Math.max(100, Math.floor(deps.ackWaitMs / 3)),
+    );
+  }
+
+  function stopTimers(): void {
+    clearInterval(recheckTimer);
+    clearInterval(workingTimer);
+    recheckTimer = undefined;
+    workingTimer = undefined;
   }
 
   return {
     counters,
-    async handle(msg: JsMsg): Promise<ProcessResult | "failed"> {
-      counters.processed++;
-      try {
-        const result = await process(msg);
-        switch (result) {
-          case "applied":
-            counters.applied++;
-            break;
-          case "duplicate":
-            counters.duplicates++;
-            break;
-          case "ignored":
-            counters.ignored++;
-            break;
-          case "dead_lettered":
-            break;
-        }
-        msg.ack();
-        return result;
-      } catch (err) {
-        counters.failures++;
-        log.error({ seq: msg.seq, msg_id: msg.headers?.get("Nats-Msg-Id") ?? "", err }, "wallet event failed; will be redelivered");
-        msg.nak(1000);
-        return "failed";
-      }
+    /** Settles one delivered message (ack, hold or nak); never throws. */
+    handle: (msg: JsMsg) => settle(msg, false),
+    get heldCount(): number {
+      return heldCount;
+    },
+    /** Hands held messages back to the server for any replica, and stops retrying. */
+    close(): void {
+      closed = true;
+      stopTimers();
+      for (const list of held.values()) for (const m of list) m.nak();
+      held.clear();
+      heldSince.clear();
+      recheck.clear();
+      heldCount = 0;
     },
   };
 }

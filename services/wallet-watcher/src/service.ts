@@ -10,7 +10,7 @@ import { createNames } from "@socketpot/contracts";
 import { onceStop, registerService, type Logger, type Service } from "@socketpot/service-kit";
 import { Semaphore } from "./concurrency";
 import type { WalletWatcherConfig } from "./config";
-import { createProcessor, type Counters } from "./processor";
+import { createProcessor, emptyCounters, streamCursor, type Counters } from "./processor";
 import { ensureWalletResources, type WalletResources } from "./setup";
 import { createKvLedgerStore, type LedgerStore } from "./store";
 
@@ -25,7 +25,7 @@ export interface WalletWatcherService {
   start(): Promise<void>;
   /** Idempotent: stops intake, waits for in-flight events (bounded), does not close `nc`. */
   stop(): Promise<void>;
-  stats(): Counters & { inFlight: number };
+  stats(): Counters & { inFlight: number; heldNow: number };
   /** The ledger store (read-only use: tests, operations). */
   store(): LedgerStore;
   resources(): WalletResources;
@@ -71,7 +71,18 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
       });
       const js = jetstream(nc);
       store = createKvLedgerStore(resources.kv);
-      processor = createProcessor({ nc, js, names, store, log, limits, epoch: resources.epoch });
+      processor = createProcessor({
+        nc,
+        js,
+        names,
+        store,
+        cursor: streamCursor(jsm, resources.stream, resources.allowDirect),
+        log,
+        limits,
+        epoch: resources.epoch,
+        ackWaitMs: config.WALLET_ACK_WAIT_MS,
+        orderStallMs: config.WALLET_ORDER_STALL_MS ?? 2 * config.WALLET_ACK_WAIT_MS + 5_000,
+      });
       const consumer = await js.consumers.get(resources.stream, resources.durable);
       messages = await consumer.consume({ max_messages: config.WALLET_CONCURRENCY });
       const proc = processor;
@@ -101,22 +112,11 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
       const done = await Promise.race([Promise.allSettled([...inFlight]).then(() => "done" as const), deadline]);
       clearTimeout(timer);
       if (done === "deadline") log.warn({ inFlight: inFlight.size }, "stopped with events in flight; they will be redelivered");
+      processor?.close();
       if (!nc.isClosed()) await nc.flush().catch(() => undefined);
     }),
     stats() {
-      const c = processor?.counters;
-      return {
-        processed: 0,
-        applied: 0,
-        duplicates: 0,
-        ignored: 0,
-        deadLettered: 0,
-        notificationsPublished: 0,
-        casConflicts: 0,
-        failures: 0,
-        ...c,
-        inFlight: inFlight.size,
-      };
+      return { ...(processor?.counters ?? emptyCounters()), inFlight: inFlight.size, heldNow: processor?.heldCount ?? 0 };
     },
     store() {
       if (!store) throw new Error("wallet-watcher not started");

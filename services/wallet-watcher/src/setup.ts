@@ -4,7 +4,7 @@
  * dead-letter stream, the shared durable pull consumer and the ledger KV bucket.
  * Several replicas may run this at once: every step tolerates losing the race.
  */
-import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamManager, StorageType, RetentionPolicy, DiscardPolicy } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Names } from "@socketpot/contracts";
@@ -27,6 +27,8 @@ export type WalletResources = {
   kv: KV;
   /** Identifies this instance of the stream (its creation time): sequences restart with a new one. */
   epoch: string;
+  /** Whether the upstream stream answers direct gets (faster than the API's message get). */
+  allowDirect: boolean;
 };
 
 const STREAM_NOT_FOUND = 10059;
@@ -36,9 +38,9 @@ function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
 
-async function ensureStream(jsm: JetStreamManager, name: string, subject: string, cfg: WalletResourcesConfig): Promise<string> {
+async function ensureStream(jsm: JetStreamManager, name: string, subject: string, cfg: WalletResourcesConfig): Promise<StreamInfo> {
   try {
-    return (await jsm.streams.info(name)).created;
+    return await jsm.streams.info(name);
   } catch (err) {
     if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
   }
@@ -51,11 +53,12 @@ async function ensureStream(jsm: JetStreamManager, name: string, subject: string
       discard: DiscardPolicy.Old,
       duplicate_window: nanos(cfg.duplicateWindowMs),
       max_age: nanos(cfg.maxAgeMs),
+      allow_direct: true,
     });
-    return info.created;
+    return info;
   } catch (err) {
     // Another replica created it first.
-    return (await jsm.streams.info(name).catch(() => Promise.reject(err))).created;
+    return await jsm.streams.info(name).catch(() => Promise.reject(err));
   }
 }
 
@@ -64,7 +67,7 @@ export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamMa
   const durable = names.durable("wallet-watcher");
   const bucket = names.bucket("wallet");
 
-  const epoch = await ensureStream(jsm, stream, names.upstream.walletAll, cfg);
+  const upstream = await ensureStream(jsm, stream, names.upstream.walletAll, cfg);
   await ensureStream(jsm, names.upstream.walletDeadLetterStream, names.upstream.walletDeadLetter, cfg);
 
   const wanted = { ack_wait: nanos(cfg.ackWaitMs), max_ack_pending: cfg.maxAckPending };
@@ -93,5 +96,5 @@ export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamMa
   }
 
   const kv = await new Kvm(nc).create(bucket, { history: 1 });
-  return { stream, durable, bucket, kv, epoch };
+  return { stream, durable, bucket, kv, epoch: upstream.created, allowDirect: upstream.config.allow_direct === true };
 }

@@ -9,6 +9,8 @@ import {
   type LedgerLimits,
   type Notification,
   type StreamPosition,
+  handledThrough,
+  markHandled,
 } from "../src/ledger";
 
 const APP = 7;
@@ -211,6 +213,45 @@ describe("confirmed balance under reordering", () => {
   it("without positions the last applied event wins", () => {
     const { state } = run([adjusted("e2", 50, 150), adjusted("e1", 100, 100)]);
     expect(state.confirmed).toBe(100);
+  });
+});
+
+describe("handled-through position", () => {
+  it("advances with each applied event, ignored and duplicate ones included", () => {
+    let s = emptyState(APP, USER);
+    expect(handledThrough(s, "s1")).toBe(0);
+    s = apply(s, seen("e1", TX_A, 0, 5), { epoch: "s1", seq: 3 }).state;
+    expect(handledThrough(s, "s1")).toBe(3);
+    s = apply(s, seen("e2", TX_A, 0, 5), { epoch: "s1", seq: 9 }).state; // ignored: known deposit
+    expect(handledThrough(s, "s1")).toBe(9);
+  });
+
+  it("never moves back, and counts as zero in another stream epoch", () => {
+    let s = apply(emptyState(APP, USER), adjusted("e1", 1, 1), { epoch: "s1", seq: 9 }).state;
+    s = apply(s, adjusted("e2", 1, 2), { epoch: "s1", seq: 4 }).state;
+    expect(handledThrough(s, "s1")).toBe(9);
+    expect(handledThrough(s, "s2")).toBe(0);
+  });
+
+  it("is advanced by a redelivered event that changes nothing else", () => {
+    const s1 = apply(emptyState(APP, USER), adjusted("e1", 1, 1), { epoch: "s1", seq: 3 }).state;
+    const r = apply(s1, adjusted("e1", 1, 1), { epoch: "s1", seq: 7 });
+    expect(r.outcome).toEqual({ kind: "duplicate_event" });
+    expect(r.changed).toBe(true);
+    expect(r.notifications).toEqual([]);
+    expect({ ...r.state, through: null }).toEqual({ ...s1, through: null });
+    expect(handledThrough(r.state, "s1")).toBe(7);
+    expect(apply(r.state, adjusted("e1", 1, 1), { epoch: "s1", seq: 7 }).changed).toBe(false);
+  });
+
+  it("is advanced by a dead letter without touching balances", () => {
+    const s = run([seen("e1", TX_A, 0, 5000)]).state;
+    const r = markHandled(s, { epoch: "s1", seq: 12 });
+    expect(r.changed).toBe(true);
+    expect(handledThrough(r.state, "s1")).toBe(12);
+    expect(r.state.unconfirmed).toBe(5000);
+    expect(r.state.outbox).toEqual(s.outbox);
+    expect(markHandled(r.state, { epoch: "s1", seq: 12 }).changed).toBe(false);
   });
 });
 
