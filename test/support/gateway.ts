@@ -63,8 +63,12 @@ export async function spawnService(
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mainPath} not ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      child.kill("SIGKILL");
+      reject(new Error(`${mainPath} not ready in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const finish = () => {
       done = true;
       clearTimeout(timer);

@@ -6,3 +6,4 @@ export * from "./service";
 export * from "./rpc";
 export * from "./directory";
 export * from "./preflight";
+export * from "./main";

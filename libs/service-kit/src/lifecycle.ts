@@ -56,3 +56,9 @@ export function runMain(log: Logger, start: () => Promise<Stoppable>, stopDeadli
     },
   );
 }
+
+/** What a service's composition root returns. */
+export interface StartableService {
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+}
