@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import type { AuthResponse, MessageObject } from "@socketpot/contracts";
+import type { MessageObject } from "@socketpot/contracts";
 import type { DirectoryWriter } from "@socketpot/service-kit";
-import { connected, connectClient, request, waitFor, type AnyClient } from "../support/clients";
+import { request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp } from "../support/directory";
@@ -23,14 +23,8 @@ let gateways: RunningGateway[] = [];
 let writer: DirectoryWriter;
 const clients: AnyClient[] = [];
 
-async function authed(gw: RunningGateway, appId: number, token: string | undefined) {
-  const c = connectClient(gw.url);
-  clients.push(c);
-  await connected(c);
-  const [err, res] = await request<AuthResponse>(c, "auth", { app_id: appId, access_token: token, subscriptions: ["CHAT"] });
-  expect(err).toBeNull();
-  return { client: c, auth: res! };
-}
+const authed = (gw: RunningGateway, appId: number, token: string | undefined) =>
+  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions: ["CHAT"] }, clients);
 
 const say = (c: AnyClient, text: string, timeoutMs?: number) => request<MessageObject>(c, "new_message", { text }, timeoutMs);
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import type { AuthResponse, MessageObject } from "@socketpot/contracts";
+import type { MessageObject } from "@socketpot/contracts";
 import type { DirectoryWriter } from "@socketpot/service-kit";
-import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
@@ -17,14 +17,8 @@ let gwB: RunningGateway;
 let writer: DirectoryWriter;
 const clients: AnyClient[] = [];
 
-async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions = ["CHAT"]) {
-  const c = connectClient(gw.url);
-  clients.push(c);
-  await connected(c);
-  const [err, res] = await request<AuthResponse>(c, "auth", { app_id: appId, access_token: token, subscriptions });
-  expect(err).toBeNull();
-  return { client: c, auth: res! };
-}
+const authed = (gw: RunningGateway, appId: number, token: string | undefined, subscriptions = ["CHAT"]) =>
+  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients);
 
 const say = (c: AnyClient, text: string) => request<MessageObject>(c, "new_message", { text });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuthResponse, MessageObject } from "@socketpot/contracts";
-import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import type { MessageObject } from "@socketpot/contracts";
+import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
@@ -16,14 +16,8 @@ let app: SeededApp;
 let otherApp: SeededApp;
 const clients: AnyClient[] = [];
 
-async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
-  const c = connectClient(gw.url);
-  clients.push(c);
-  await connected(c);
-  const [err, res] = await request<AuthResponse>(c, "auth", { app_id: appId, access_token: token, subscriptions });
-  expect(err).toBeNull();
-  return { client: c, auth: res! };
-}
+const authed = (gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) =>
+  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients);
 
 beforeAll(async () => {
   ns = await createTestNamespace();

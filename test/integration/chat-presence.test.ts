@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import type { AuthResponse } from "@socketpot/contracts";
-import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
@@ -31,14 +30,8 @@ let gwB: RunningGateway;
 let writer: DirectoryWriter;
 const clients: AnyClient[] = [];
 
-async function authed(url: string, appId: number, token: string | undefined) {
-  const c = connectClient(url);
-  clients.push(c);
-  await connected(c);
-  const [err, res] = await request<AuthResponse>(c, "auth", { app_id: appId, access_token: token, subscriptions: ["CHAT"] });
-  expect(err).toBeNull();
-  return { client: c, auth: res! };
-}
+const authed = (url: string, appId: number, token: string | undefined) =>
+  authenticate(url, { app_id: appId, access_token: token, subscriptions: ["CHAT"] }, clients);
 
 function closed(c: AnyClient): Promise<void> {
   return new Promise((resolve) => {

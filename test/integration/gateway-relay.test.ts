@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encode, type BetFanout, type DepositFanout } from "@socketpot/contracts";
-import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import { connected, connectClient, record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createTestNamespace, type TestNamespace } from "../support/nats";
@@ -13,12 +13,7 @@ let otherApp: SeededApp;
 const clients: AnyClient[] = [];
 
 async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
-  const c = connectClient(gw.url);
-  clients.push(c);
-  await connected(c);
-  const [err] = await request(c, "auth", { app_id: appId, access_token: token, subscriptions });
-  expect(err).toBeNull();
-  return c;
+  return (await authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients)).client;
 }
 
 const deposit = (event_id: string, balance: number, diff: number): DepositFanout => ({

@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jets
 import { connect, headers } from "@nats-io/transport-node";
 import { encode, type WalletEvent } from "@socketpot/contracts";
 import { ledger, publishWalletEvent } from "@socketpot/wallet-watcher";
-import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
+import { record, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
@@ -20,12 +20,7 @@ let otherApp: SeededApp;
 const clients: AnyClient[] = [];
 
 async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
-  const c = connectClient(gw.url);
-  clients.push(c);
-  await connected(c);
-  const [err] = await request(c, "auth", { app_id: appId, access_token: token, subscriptions });
-  expect(err).toBeNull();
-  return c;
+  return (await authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients)).client;
 }
 
 const publish = (e: WalletEvent) => publishWalletEvent(js, ns.names, e);

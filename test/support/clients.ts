@@ -81,3 +81,25 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+export interface AuthenticatedClient {
+  client: AnyClient;
+  auth: import("@socketpot/contracts").AuthResponse;
+}
+
+/**
+ * Connects a 4.x client, authenticates it and adds it to `track` (for cleanup); rejects
+ * unless the auth callback succeeds.
+ */
+export async function authenticate(
+  url: string,
+  auth: { app_id: number; access_token?: string; subscriptions: string[] },
+  track: AnyClient[],
+): Promise<AuthenticatedClient> {
+  const client = connectClient(url);
+  track.push(client);
+  await connected(client);
+  const [err, res] = await request<AuthenticatedClient["auth"]>(client, "auth", auth);
+  if (err || !res) throw new Error(`auth failed: ${err}`);
+  return { client, auth: res };
+}
