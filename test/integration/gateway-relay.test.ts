@@ -98,6 +98,33 @@ describe("fan-out relay", () => {
   });
 });
 
+describe("fan-out subscriptions", () => {
+  it("shares one NATS subscription among the users of an app, and drops it when the last one leaves", async () => {
+    const gw = await startGateway(ns.nc, ns.namespace);
+    try {
+      const sockets = await Promise.all(
+        [app.members[0]!, app.members[1]!, app.owner].map((u) => authed(gw, app.app_id, u.token, ["DEPOSITS"])),
+      );
+      expect(gw.gateway.stats()).toMatchObject({ rooms: 3, subscriptions: 1 });
+      const log = record(sockets[1]!, ["unconfirmed_balance_change"]);
+      const others = [sockets[0]!, sockets[2]!].map((c) => record(c, ["unconfirmed_balance_change"]));
+      ns.nc.publish(
+        ns.names.fanout.deposits(app.app_id, app.members[1]!.auth_id),
+        encode({ type: "unconfirmed", event_id: "shared-1", change: { balance: 9, diff: 9 } }),
+      );
+      await waitFor(() => log.length === 1, 5_000, "the notification");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(others.map((l) => l.length)).toEqual([0, 0]);
+
+      for (const c of sockets) c.close();
+      await waitFor(() => gw.gateway.stats().subscriptions === 0, 5_000, "the subscription to be dropped");
+      expect(gw.gateway.stats().rooms).toBe(0);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe("requests to services", () => {
   it("answers INTERNAL_ERROR within the rpc timeout when chat is not running", async () => {
     const c = connectClient(gwA.url);

@@ -10,6 +10,7 @@ describe("createNames", () => {
     expect(names.gateway.heartbeat).toBe("ns1.gateway.heartbeat");
     expect(names.fanout.chat(7)).toBe("ns1.out.chat.7");
     expect(names.fanout.deposits(7, 9)).toBe("ns1.out.deposits.7.9");
+    expect(names.fanout.depositsOfApp(7)).toBe("ns1.out.deposits.7.*");
     expect(names.fanout.bets(7)).toBe("ns1.out.bets.7");
     expect(names.upstream.wallet(7, 9)).toBe("ns1.wallet.7.9");
     expect(names.upstream.walletStream).toBe("ns1_WALLET");

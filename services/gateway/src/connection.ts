@@ -174,12 +174,16 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
   }
 
   function createContext(app: AppRecord, user: UserObject | undefined): SessionContext {
+    let log: Logger | undefined;
     return {
       socketId: socket.id,
       gatewayId: deps.gatewayId,
       app,
       user,
-      log: deps.log.child({ socket: socket.id, app: app.id, auth_id: user?.auth_id }),
+      // Created on first use: most sockets never log, and a child logger per socket costs.
+      get log() {
+        return (log ??= deps.log.child({ socket: socket.id, app: app.id, auth_id: user?.auth_id }));
+      },
       names: deps.names,
       rpcs: deps.rpcs,
       rpc: deps.rpc,

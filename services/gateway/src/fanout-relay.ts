@@ -22,13 +22,15 @@ class RecentKeys {
 }
 
 /**
- * The gateway's generic relay from NATS to sockets: one NATS subscription per socket.io
- * room that has members on this gateway, created when the room appears and dropped when
- * the room empties. Messages are validated with the family's schema, deduplicated by its
- * key and emitted to the room.
+ * The gateway's generic relay from NATS to sockets. Each socket.io room is a NATS fan-out
+ * subject; the gateway subscribes while the room has members here (one subscription may
+ * serve several rooms through a wildcard) and drops the subscription when its last room
+ * empties. Messages are validated with the family's schema, deduplicated by its key and
+ * emitted to the room named by the message's subject.
  */
 export class FanoutRelay {
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptions = new Map<string, { sub: Subscription; rooms: Set<string> }>();
+  private readonly roomSubscription = new Map<string, string>();
   private readonly recent = new RecentKeys(50_000);
   relayed = 0;
   rejected = 0;
@@ -38,7 +40,7 @@ export class FanoutRelay {
     private readonly nc: NatsConnection,
     private readonly log: Logger,
   ) {
-    io.of("/").adapter.on("delete-room", (room: string) => this.unsubscribe(room));
+    io.of("/").adapter.on("delete-room", (room: string) => this.leaveRoom(room));
   }
 
   /** Joins the socket to the rooms; resolves once NATS has registered new subscriptions. */
@@ -47,30 +49,40 @@ export class FanoutRelay {
     if (!socket) return;
     let created = false;
     for (const room of rooms) {
-      if (!this.subscriptions.has(room.subject)) {
-        this.subscriptions.set(room.subject, this.subscribe(room));
+      const key = room.subscription ?? room.subject;
+      let entry = this.subscriptions.get(key);
+      if (!entry) {
+        entry = { sub: this.subscribe(key, room.family), rooms: new Set() };
+        this.subscriptions.set(key, entry);
         created = true;
       }
+      entry.rooms.add(room.subject);
+      this.roomSubscription.set(room.subject, key);
       socket.join(room.subject);
     }
     if (created) await this.nc.flush();
   }
 
   get roomCount(): number {
+    return this.roomSubscription.size;
+  }
+
+  get subscriptionCount(): number {
     return this.subscriptions.size;
   }
 
   close(): void {
-    for (const sub of this.subscriptions.values()) sub.unsubscribe();
+    for (const { sub } of this.subscriptions.values()) sub.unsubscribe();
     this.subscriptions.clear();
+    this.roomSubscription.clear();
   }
 
-  private subscribe(room: FanoutRoom): Subscription {
-    const family = fanoutFamilies[room.family];
-    return this.nc.subscribe(room.subject, {
+  private subscribe(subject: string, familyName: FanoutFamily): Subscription {
+    const family = fanoutFamilies[familyName];
+    return this.nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) {
-          this.log.error({ err, subject: room.subject }, "fan-out subscription failed");
+          this.log.error({ err, subject }, "fan-out subscription failed");
           return;
         }
         const decoded = decode(family.schema, msg.data);
@@ -79,12 +91,13 @@ export class FanoutRelay {
           this.log.warn({ subject: msg.subject, error: decoded.error }, "invalid fan-out message skipped");
           return;
         }
-        this.emit(room.family, room.subject, decoded.value);
+        this.emit(familyName, msg.subject, decoded.value);
       },
     });
   }
 
   private emit(familyName: FanoutFamily, room: string, value: unknown): void {
+    if (!this.roomSubscription.has(room)) return;
     const family = fanoutFamilies[familyName] as {
       toEmits(v: unknown): ClientEmit[];
       dedupeKey(v: unknown): string | undefined;
@@ -98,10 +111,15 @@ export class FanoutRelay {
     }
   }
 
-  private unsubscribe(room: string): void {
-    const sub = this.subscriptions.get(room);
-    if (!sub) return;
-    this.subscriptions.delete(room);
-    sub.unsubscribe();
+  private leaveRoom(room: string): void {
+    const key = this.roomSubscription.get(room);
+    if (key === undefined) return;
+    this.roomSubscription.delete(room);
+    const entry = this.subscriptions.get(key);
+    if (!entry) return;
+    entry.rooms.delete(room);
+    if (entry.rooms.size > 0) return;
+    this.subscriptions.delete(key);
+    entry.sub.unsubscribe();
   }
 }

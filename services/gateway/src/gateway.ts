@@ -31,7 +31,7 @@ export interface GatewayService {
   start(): Promise<{ port: number }>;
   /** Idempotent: says goodbye, closes sockets and the HTTP server. Does not close `nc`. */
   stop(): Promise<void>;
-  stats(): { sockets: number; rooms: number; relayed: number };
+  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number };
 }
 
 export function newGatewayId(): string {
@@ -118,6 +118,11 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       relay.close();
       if (!nc.isClosed()) await nc.flush().catch(() => undefined);
     }),
-    stats: () => ({ sockets: io.engine?.clientsCount ?? 0, rooms: relay.roomCount, relayed: relay.relayed }),
+    stats: () => ({
+      sockets: io.engine?.clientsCount ?? 0,
+      rooms: relay.roomCount,
+      subscriptions: relay.subscriptionCount,
+      relayed: relay.relayed,
+    }),
   };
 }

@@ -26,10 +26,14 @@ export interface SessionContext {
   readonly gatewayStopping: () => boolean;
 }
 
-/** A socket.io room backed by one NATS fan-out subject. */
+/**
+ * A socket.io room backed by one NATS fan-out subject. `subscription` (default: `subject`)
+ * is what the gateway subscribes to: a wildcard lets many rooms share one subscription.
+ */
 export interface FanoutRoom {
   family: FanoutFamily;
   subject: string;
+  subscription?: string;
 }
 
 export interface AuthContribution {
