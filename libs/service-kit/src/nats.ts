@@ -20,6 +20,9 @@ export async function connectNats(url: string, name: string, log: Logger): Promi
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       timeout: 5_000,
+      // Async traces build two Error objects with stack traces per request: measurable on
+      // the gateway's auth path (directory reads). Errors keep their messages.
+      noAsyncTraces: true,
     });
   } catch (err) {
     throw new NatsUnavailableError(
