@@ -14,6 +14,7 @@ import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directo
 import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
 import { createTestNamespace, type TestNamespace } from "../support/nats";
 import { DEPOSIT_EVENTS, walletEvents as ev } from "../support/wallet";
+import { seededRandom } from "@socketpot/service-kit";
 
 const USERS = 50;
 const EVENTS = 1_000;
@@ -28,17 +29,6 @@ let gwB: RunningGateway;
 const clients: AnyClient[] = [];
 const children: ChildService[] = [];
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Expected = {
   /** Every confirmed-balance diff, one per fact (all distinct). */
@@ -51,7 +41,7 @@ type Expected = {
 
 /** Per-user histories of 20 events, interleaved across users; amounts distinct per user. */
 function generate(users: Array<{ app_id: number; auth_id: number }>, total: number, seed: number) {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const perUser = total / users.length;
   const histories = users.map((who, u) => {
     const events: WalletEvent[] = [];

@@ -7,3 +7,4 @@ export * from "./rpc";
 export * from "./directory";
 export * from "./preflight";
 export * from "./main";
+export * from "./random";

@@ -5,6 +5,7 @@
  */
 import { encode, type MoneypotBet, type Names } from "@socketpot/contracts";
 import { DEFAULT_SCORE_CONFIG } from "./score";
+import { seededRandom } from "@socketpot/service-kit";
 
 export interface BetGeneratorOptions {
   /** Seed of the pseudo-random generator (same seed, same bets). */
@@ -32,20 +33,9 @@ export interface BetGenerator {
 
 const PLINKO_PAYOUTS = [1000, 130, 26, 9, 4, 2, 0.2, 0.2, 0.2, 0.2, 0.2, 2, 4, 9, 26, 130, 1000];
 
-/** mulberry32: small, fast, good enough for traffic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function createBetGenerator(options: BetGeneratorOptions = {}): BetGenerator {
-  const random = rng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const jackpotProbability = options.jackpotProbability ?? 0.0005;
   const jackpotEvery = options.jackpotEvery ?? 0;
   const jackpotProfit = Math.max(options.jackpotProfit ?? DEFAULT_SCORE_CONFIG.jackpotProfit, 1);

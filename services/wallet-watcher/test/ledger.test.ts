@@ -12,6 +12,7 @@ import {
   handledThrough,
   markHandled,
 } from "../src/ledger";
+import { seededRandom } from "@socketpot/service-kit";
 
 const APP = 7;
 const USER = 42;
@@ -335,17 +336,6 @@ describe("state", () => {
   });
 });
 
-/** Seeded PRNG (mulberry32) so a failing case can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("any delivery order with duplicates", () => {
   /**
@@ -354,7 +344,7 @@ describe("any delivery order with duplicates", () => {
    * check every invariant the clients rely on.
    */
   function scenario(seed: number) {
-    const rand = rng(seed);
+    const rand = seededRandom(seed);
     const history: WalletEvent[] = [];
     let confirmedBalance = 0;
     let pendingExpected = 0;
