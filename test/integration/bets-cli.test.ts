@@ -1,23 +1,14 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MoneypotBet, decode } from "@socketpot/contracts";
 import { isJackpot } from "@socketpot/bet-stream";
-import { ROOT } from "../support/gateway";
-import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
+import { createTestNamespace, type TestNamespace } from "../support/nats";
 import { startBetStream, type RunningBetStream } from "../support/bet-stream";
+import { runCli } from "../support/cli";
 
-const run = promisify(execFile);
 let ns: TestNamespace;
 let bs: RunningBetStream;
 
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: ns.namespace },
-  });
-  return stdout.trim();
-}
+const cli = (...args: string[]) => runCli(ns.namespace, ...args);
 
 beforeAll(async () => {
   ns = await createTestNamespace();
