@@ -72,12 +72,14 @@ describe("fan-out relay", () => {
     const me = app.members[1]!;
     const c = await authed(gwA, app.app_id, me.token, ["DEPOSITS"]);
     const log = record(c, ["unconfirmed_balance_change"]);
+    const rejectedBefore = gwA.gateway.stats().rejected;
     const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
     ns.nc.publish(subject, new TextEncoder().encode("not json"));
     ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "x", change: { balance: -5, diff: 1 } }));
     ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "ok", change: { balance: 5, diff: 5 } }));
     await waitFor(() => log.length === 1, 5_000, "the valid notification");
     expect(log[0]!.payload).toEqual({ balance: 5, diff: 5 });
+    expect(gwA.gateway.stats().rejected - rejectedBefore).toBe(2);
     expect(gwA.gateway.stats().relayed).toBeGreaterThan(0);
   });
 

@@ -31,7 +31,8 @@ export interface GatewayService {
   start(): Promise<{ port: number }>;
   /** Idempotent: says goodbye, closes sockets and the HTTP server. Does not close `nc`. */
   stop(): Promise<void>;
-  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number };
+  /** Relayed: client emits from fan-out messages; rejected: fan-out messages that failed validation. */
+  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number; rejected: number };
 }
 
 export function newGatewayId(): string {
@@ -123,6 +124,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       rooms: relay.roomCount,
       subscriptions: relay.subscriptionCount,
       relayed: relay.relayed,
+      rejected: relay.rejected,
     }),
   };
 }

@@ -27,8 +27,4 @@ export class TokenSockets {
     this.byHash.delete(hash);
     for (const revoke of set ?? []) revoke();
   }
-
-  get size(): number {
-    return this.byHash.size;
-  }
 }
