@@ -196,6 +196,21 @@ describe("bet feed", () => {
     expect(lateQuiet.response.bets).toEqual(sentQuiet.slice(-RECENT).map(toNewBet));
   });
 
+  it("answers a storm of late joiners from the gateway's copy of the feed, not a request per socket", async () => {
+    let requests = 0;
+    const spy = ns.nc.subscribe(ns.names.rpc.betsRecent, { callback: () => requests++ });
+    await ns.nc.flush();
+    try {
+      const joiners = await Promise.all(Array.from({ length: 30 }, () => betsClient(busy.app_id)));
+      const ids = busyA.received.map((r) => r.bet.id).slice(-RECENT);
+      for (const j of joiners) expect(j.response.bets.map((b: { id: number }) => b.id)).toEqual(ids);
+      // busyA, busyB and the earlier late joiner keep the room open: the snapshot taken then serves all 30.
+      expect(requests).toBe(0);
+    } finally {
+      spy.unsubscribe();
+    }
+  });
+
   it("gives a late joiner of an app without bets an empty list", async () => {
     const writer = await openDirectoryWriter(ns.nc, ns.names);
     const fresh = await seedApp(writer, 0, "fresh");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_RECENT_BETS } from "@socketpot/contracts";
 import { CommonEnv, envInt, loadConfig } from "@socketpot/service-kit";
 
 /** bet-stream configuration, from the environment (see docs/BETS.md). */
@@ -10,7 +11,7 @@ export const BetStreamEnv = z
     /** Sampling window: the longest a bet waits before it is sent. */
     BETS_WINDOW_MS: envInt(10, 1_000).default(250),
     /** Emitted bets each app remembers for late joiners (AuthResponse `bets`). */
-    BETS_RECENT: envInt(0, 1_000).default(20),
+    BETS_RECENT: envInt(0, 1_000).default(DEFAULT_RECENT_BETS),
     /** A bet winning at least this many satoshis is a jackpot (never dropped). */
     BETS_JACKPOT_PROFIT: envInt(1, Number.MAX_SAFE_INTEGER).default(10_000_000),
     /** A bet paying at least this multiple of its wager is a jackpot; 0 disables. */

@@ -240,9 +240,9 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     const appId = decoded.value.app_id;
     // Only the replica holding the app's partition answers; the others stay silent.
     if (!leases.holds(appId % P, now())) return undefined;
-    const reply: RpcReply<{ bets: NewBet[] }> = {
+    const reply: RpcReply<{ bets: NewBet[]; limit: number }> = {
       ok: true,
-      result: { bets: sampler.recent(appId).map(toNewBet) },
+      result: { bets: sampler.recent(appId).map(toNewBet), limit: config.BETS_RECENT },
     };
     return encode(reply);
   }

@@ -20,6 +20,11 @@ export const GatewayEnv = z
      * every client reconnects after a restart. Linux caps it at net.core.somaxconn.
      */
     LISTEN_BACKLOG: envInt(1, 65_535).default(4096),
+    /**
+     * After bet-stream did not answer for an app's recent bets, auths for that app get no
+     * `bets` for this long instead of asking again (a storm of auths is not a storm of requests).
+     */
+    BETS_RECENT_RETRY_MS: envInt(0, 600_000).default(1_000),
     CORS_ORIGIN: z.string().default("*"),
     /** Where the demo page and static files live; empty to serve none. */
     PUBLIC_DIR: z.string().optional(),

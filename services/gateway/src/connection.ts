@@ -17,6 +17,7 @@ import type { ClientEventHandler, FanoutRoom, GatewayFeature, SessionContext } f
 import type { FanoutRelay } from "./fanout-relay";
 import type { TokenSockets } from "./token-watch";
 import type { AppCache } from "./app-cache";
+import type { RecentBetsCache } from "./recent-bets";
 
 type Callback = (err: ErrorCode | null, result?: unknown) => void;
 
@@ -29,6 +30,7 @@ export interface ConnectionDeps {
   apps: AppCache;
   relay: FanoutRelay;
   tokens: TokenSockets;
+  recentBets: RecentBetsCache;
   log: Logger;
   authTimeoutMs: number;
   maxEventBytes: number;
@@ -187,6 +189,7 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
       names: deps.names,
       rpcs: deps.rpcs,
       rpc: deps.rpc,
+      recentBets: deps.recentBets,
       gatewayStopping: deps.stopping,
     };
   }

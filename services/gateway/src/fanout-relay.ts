@@ -1,8 +1,17 @@
 import type { Server } from "socket.io";
+import type { z } from "zod";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { decode, fanoutFamilies, type ClientEmit, type FanoutFamily } from "@socketpot/contracts";
 import type { FanoutRoom } from "./features/feature";
+
+type FamilyMessage<F extends FanoutFamily> = z.output<(typeof fanoutFamilies)[F]["schema"]>;
+
+/** Told about one family's rooms: each message emitted to a room, and when the gateway stops relaying a room. */
+export interface RoomObserver<F extends FanoutFamily> {
+  relayed(room: string, message: FamilyMessage<F>): void;
+  closed(room: string): void;
+}
 
 /** Remembers recently relayed message keys so a re-published notification is emitted once. */
 class RecentKeys {
@@ -30,7 +39,8 @@ class RecentKeys {
  */
 export class FanoutRelay {
   private readonly subscriptions = new Map<string, { sub: Subscription; rooms: Set<string> }>();
-  private readonly roomSubscription = new Map<string, string>();
+  private readonly roomSubscription = new Map<string, { key: string; family: FanoutFamily }>();
+  private readonly observers = new Map<FanoutFamily, RoomObserver<FanoutFamily>>();
   private readonly recent = new RecentKeys(50_000);
   relayed = 0;
   rejected = 0;
@@ -57,10 +67,20 @@ export class FanoutRelay {
         created = true;
       }
       entry.rooms.add(room.subject);
-      this.roomSubscription.set(room.subject, key);
+      this.roomSubscription.set(room.subject, { key, family: room.family });
       socket.join(room.subject);
     }
     if (created) await this.nc.flush();
+  }
+
+  /** One observer per family (a second replaces the first). */
+  observe<F extends FanoutFamily>(family: F, observer: RoomObserver<F>): void {
+    this.observers.set(family, observer as unknown as RoomObserver<FanoutFamily>);
+  }
+
+  /** True while the gateway is subscribed for this room (it has members here). */
+  isRelaying(room: string): boolean {
+    return this.roomSubscription.has(room);
   }
 
   get roomCount(): number {
@@ -109,12 +129,15 @@ export class FanoutRelay {
       target.emit(event, payload);
       this.relayed++;
     }
+    this.observers.get(familyName)?.relayed(room, value as FamilyMessage<FanoutFamily>);
   }
 
   private leaveRoom(room: string): void {
-    const key = this.roomSubscription.get(room);
-    if (key === undefined) return;
+    const joined = this.roomSubscription.get(room);
+    if (joined === undefined) return;
     this.roomSubscription.delete(room);
+    this.observers.get(joined.family)?.closed(room);
+    const key = joined.key;
     const entry = this.subscriptions.get(key);
     if (!entry) return;
     entry.rooms.delete(room);

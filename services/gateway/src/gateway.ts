@@ -13,6 +13,7 @@ import { handleConnection } from "./connection";
 import { FanoutRelay } from "./fanout-relay";
 import { startHeartbeat } from "./heartbeat";
 import { createHttpHandler } from "./http";
+import { RecentBetsCache } from "./recent-bets";
 import { TokenSockets } from "./token-watch";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
@@ -70,6 +71,14 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
     cors: { origin: config.CORS_ORIGIN === "*" ? true : config.CORS_ORIGIN.split(","), credentials: true },
   });
   const relay = new FanoutRelay(io, nc, log);
+  const recentBets = new RecentBetsCache({
+    isRelaying: (room) => relay.isRelaying(room),
+    retryMs: config.BETS_RECENT_RETRY_MS,
+  });
+  relay.observe("bets", {
+    relayed: (room, message) => recentBets.record(room, message.bet),
+    closed: (room) => recentBets.forget(room),
+  });
 
   return {
     gatewayId,
@@ -91,6 +100,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
           apps,
           relay,
           tokens,
+          recentBets,
           log,
           authTimeoutMs: config.AUTH_TIMEOUT_MS,
           maxEventBytes: config.MAX_EVENT_BYTES,

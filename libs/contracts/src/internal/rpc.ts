@@ -38,7 +38,12 @@ export const ChatLeaveRequest = z.object({
 export const ChatLeaveResult = z.object({});
 
 export const BetsRecentRequest = z.object({ app_id: AppId });
-export const BetsRecentResult = z.object({ bets: z.array(NewBet) });
+/**
+ * `limit`: how many recent bets bet-stream keeps per app, so a gateway that appends the
+ * bets it relays keeps as many (absent from older replicas: then DEFAULT_RECENT_BETS).
+ */
+export const BetsRecentResult = z.object({ bets: z.array(NewBet), limit: z.number().int().min(0).optional() });
+export const DEFAULT_RECENT_BETS = 20;
 
 export function rpcCatalogue(names: Names) {
   return {

@@ -1,4 +1,5 @@
-import type { NewBet } from "@socketpot/contracts";
+import { DEFAULT_RECENT_BETS } from "@socketpot/contracts";
+import type { RecentBetsSnapshot } from "../recent-bets";
 import type { GatewayFeature, SessionContext } from "./feature";
 
 /**
@@ -8,7 +9,7 @@ import type { GatewayFeature, SessionContext } from "./feature";
  */
 export const BETS_RECENT_DEADLINE_MS = 1_000;
 
-async function recentBets(ctx: SessionContext): Promise<NewBet[] | undefined> {
+async function fetchRecentBets(ctx: SessionContext): Promise<RecentBetsSnapshot> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<"deadline">((resolve) => {
     timer = setTimeout(() => resolve("deadline"), BETS_RECENT_DEADLINE_MS);
@@ -23,7 +24,7 @@ async function recentBets(ctx: SessionContext): Promise<NewBet[] | undefined> {
       ctx.log.warn({ app_id: ctx.app.id, error: reply.error }, "recent bets not available");
       return undefined;
     }
-    return reply.result.bets;
+    return { bets: reply.result.bets, limit: reply.result.limit ?? DEFAULT_RECENT_BETS };
   } finally {
     clearTimeout(timer);
   }
@@ -32,19 +33,20 @@ async function recentBets(ctx: SessionContext): Promise<NewBet[] | undefined> {
 /**
  * BETS: the app's sampled bet feed (bet-stream publishes it on `names.fanout.bets`), and
  * in the auth response the app's recent interesting bets, newest last (`bets`, absent when
- * bet-stream did not answer). A missing bet-stream never fails the auth: the socket still
- * joins the feed.
+ * bet-stream did not answer), served from the gateway's RecentBetsCache. A missing
+ * bet-stream never fails the auth: the socket still joins the feed.
  */
 export const betsFeature: GatewayFeature = {
   subscription: "BETS",
   requiresUser: false,
   async onAuth(ctx) {
-    const bets = await recentBets(ctx);
+    const room = ctx.names.fanout.bets(ctx.app.id);
+    const bets = await ctx.recentBets.get(room, () => fetchRecentBets(ctx));
     return {
       ok: true,
       result: {
         response: bets === undefined ? {} : { bets },
-        rooms: [{ family: "bets", subject: ctx.names.fanout.bets(ctx.app.id) }],
+        rooms: [{ family: "bets", subject: room }],
       },
     };
   },

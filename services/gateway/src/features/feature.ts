@@ -11,6 +11,7 @@ import type {
   UserObject,
 } from "@socketpot/contracts";
 import type { RpcClient } from "@socketpot/service-kit";
+import type { RecentBetsCache } from "../recent-bets";
 
 /** What a feature knows about the socket it serves. */
 export interface SessionContext {
@@ -22,6 +23,8 @@ export interface SessionContext {
   readonly names: Names;
   readonly rpcs: RpcCatalogue;
   readonly rpc: RpcClient;
+  /** Recent bets per BETS room, for late joiners. */
+  readonly recentBets: RecentBetsCache;
   /** True while the gateway shuts down: services learn about it from the goodbye instead. */
   readonly gatewayStopping: () => boolean;
 }
