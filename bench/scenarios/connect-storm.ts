@@ -130,7 +130,7 @@ const scenario: Scenario = {
     });
 
     const notes: string[] = [
-      `Clients: socket.io-client over websocket only, ${workers} generator processes, ${concurrency} connects in flight per process, sources spread over 127.0.0.2-${1 + workers}.`,
+      `Clients: socket.io-client over websocket only, ${workers} generator processes, ${concurrency} connects in flight per process, each on its own loopback source address (127.0.<storm>.2-${1 + workers}, a fresh block per storm).`,
       `Sockets authenticate with \`auth\` {app_id, subscriptions: [${subscriptions.join(", ")}], access_token}; the storm ends when every auth callback came back. The bare server acks \`auth\` and joins a room, nothing else.`,
       "Memory: server child run with --expose-gc; heap and RSS read after a full GC before the storm and with all sockets open and idle; the difference divided by the sockets.",
       "CPU (cores) is the share of one core over the storm (this machine has 2 cores; the server, the generator and anything else running compete for them). Server CPU / socket is the server process's CPU time for the storm divided by the sockets: the cost of one connect+auth, which depends far less on what else runs than the wall-clock rate does.",

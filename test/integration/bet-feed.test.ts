@@ -198,7 +198,7 @@ describe("bet feed", () => {
 
   it("answers a storm of late joiners from the gateway's copy of the feed, not a request per socket", async () => {
     let requests = 0;
-    const spy = ns.nc.subscribe(ns.names.rpc.betsRecent, { callback: () => requests++ });
+    const spy = ns.nc.subscribe(ns.names.rpc.betsRecent, { callback: () => void requests++ });
     await ns.nc.flush();
     try {
       const joiners = await Promise.all(Array.from({ length: 30 }, () => betsClient(busy.app_id)));

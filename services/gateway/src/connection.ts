@@ -13,6 +13,7 @@ import {
 import type { DirectoryReader, RpcClient } from "@socketpot/service-kit";
 import { clientErrors } from "./client-errors";
 import { features } from "./features";
+import { nextTurn } from "./next-turn";
 import type { ClientEventHandler, FanoutRoom, GatewayFeature, SessionContext } from "./features/feature";
 import type { FanoutRelay } from "./fanout-relay";
 import type { TokenSockets } from "./token-watch";
@@ -136,7 +137,11 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
       clientError(clientErrors.unknownApp(request.app_id));
       return { ok: false, error: "UNKNOWN_APP" };
     }
-    const resolved = request.access_token ? await deps.directory.resolveToken(app, request.access_token) : undefined;
+    let resolved: Awaited<ReturnType<DirectoryReader["resolveToken"]>>;
+    if (request.access_token) {
+      await nextTurn();
+      resolved = await deps.directory.resolveToken(app, request.access_token);
+    }
     const user = resolved?.user;
     const ctx = createContext(app, user);
     const wanted = request.subscriptions.map((s) => features[s]).filter((f) => !f.requiresUser || user);
