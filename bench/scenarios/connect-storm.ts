@@ -18,6 +18,9 @@ import { cpuShare } from "../lib/probe";
 import { makeTargets, type Target } from "../lib/targets";
 import type { Scenario, ScenarioResult } from "../lib/types";
 
+/** The connect+auth rate target (>= 0.5x bare) is set for storms of 1k, 5k and 10k sockets; memory is compared at every size. */
+const RATE_TARGET_MAX_SIZE = 10_000;
+
 interface Measurement {
   size: number;
   kind: Target["kind"];
@@ -143,8 +146,9 @@ const scenario: Scenario = {
       if (!bare || !gw) continue;
       const rateOk = gw.rate >= 0.5 * bare.rate;
       const heapOk = gw.heapPerSocket <= 2 * bare.heapPerSocket;
+      const rateTarget = size <= RATE_TARGET_MAX_SIZE ? `target >= 0.50x: ${rateOk ? "met" : "MISSED"}` : "the rate target is set for 1k-10k sockets";
       notes.push(
-        `${size} sockets: connect+auth rate ${ratio(gw.rate, bare.rate)} of bare (target >= 0.50x: ${rateOk ? "met" : "MISSED"}); heap per socket ${ratio(gw.heapPerSocket, bare.heapPerSocket)} of bare (target <= 2x: ${heapOk ? "met" : "MISSED"}).`,
+        `${size} sockets: connect+auth rate ${ratio(gw.rate, bare.rate)} of bare (${rateTarget}); heap per socket ${ratio(gw.heapPerSocket, bare.heapPerSocket)} of bare (target <= 2x: ${heapOk ? "met" : "MISSED"}).`,
       );
     }
     return { title: "connect-storm: connect+auth rate and memory per socket", rows, notes };
