@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { encode, toNewBet, type MoneypotBet } from "@socketpot/contracts";
+import { BetFanout, betsOf, decode, encode, toNewBet, type MoneypotBet } from "@socketpot/contracts";
 import { createBetGenerator, isJackpot, publishBets, scoreBet } from "@socketpot/bet-stream";
 import { connected, connectClient, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
@@ -98,7 +98,12 @@ describe("bet feed", () => {
     const published = new Map<number, number>();
     const tap = ns.nc.subscribe(ns.names.fanout.all, {
       callback: (_e, m) => {
-        for (const app of [busy.app_id, quiet.app_id]) if (m.subject === ns.names.fanout.bets(app)) published.set(app, (published.get(app) ?? 0) + 1);
+        for (const app of [busy.app_id, quiet.app_id]) {
+          if (m.subject !== ns.names.fanout.bets(app)) continue;
+          const d = decode(BetFanout, m.data);
+          if (!d.ok) throw new Error(d.error);
+          published.set(app, (published.get(app) ?? 0) + betsOf(d.value).length);
+        }
       },
     });
     await ns.nc.flush();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { BetFanout, decode, type MoneypotBet } from "@socketpot/contracts";
+import { BetFanout, betsOf, decode, type MoneypotBet } from "@socketpot/contracts";
 import { isJackpot, publishBets } from "@socketpot/bet-stream";
 import { waitFor } from "../support/clients";
 import { natsUrl, createTestNamespace, type TestNamespace } from "../support/nats";
@@ -85,7 +85,8 @@ beforeAll(async () => {
       const d = decode(BetFanout, m.data);
       if (!d.ok) throw new Error(d.error);
       const list = out.get(app) ?? [];
-      list.push({ at: Date.now(), id: d.value.bet.id, jackpot: isJackpot(d.value.bet) });
+      const at = Date.now();
+      for (const bet of betsOf(d.value)) list.push({ at, id: bet.id, jackpot: isJackpot(bet) });
       out.set(app, list);
     },
   });

@@ -98,6 +98,19 @@ describe("fan-out relay", () => {
     expect(mineLog[0]!.payload.id).toBe(1);
     expect(theirLog).toEqual([]);
   });
+
+  it("emits a window's bets (new_bets) as one new_bet each, in order, and drops a repeated message", async () => {
+    const c = await authed(gwA, app.app_id, undefined, ["BETS"]);
+    const log = record(c, ["new_bet"]);
+    const bet = (id: number) => ({ id, uname: "kate", kind: "simple_dice" as const, wager: 100, profit: -100, outcome: 42.5, created_at: new Date().toISOString() });
+    const window: BetFanout = { type: "new_bets", bets: [bet(11), bet(12), bet(13)] };
+    ns.nc.publish(ns.names.fanout.bets(app.app_id), encode(window));
+    ns.nc.publish(ns.names.fanout.bets(app.app_id), encode(window));
+    ns.nc.publish(ns.names.fanout.bets(app.app_id), encode({ type: "new_bets", bets: [bet(14)] }));
+    await waitFor(() => log.length >= 4, 5_000, "the bets");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(log.map((e) => e.payload.id)).toEqual([11, 12, 13, 14]);
+  });
 });
 
 describe("fan-out subscriptions", () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   AuthRequest,
+  BetFanout,
   DepositFanout,
+  MAX_BETS_PER_MESSAGE,
+  betEmits,
   NewMessageRequest,
   WalletEvent,
   chatEmits,
@@ -72,6 +75,10 @@ describe("AuthRequest", () => {
   });
 });
 
+function bet(id: number) {
+  return { id, uname: "kate", kind: "simple_dice", wager: 100, profit: -100, outcome: 12.5, cond: "<", target: 49.5, created_at: "2026-11-28T00:00:00.000Z", client_seed: 1, secret: 2, salt: "s" };
+}
+
 describe("fan-out families", () => {
   it("emits a confirmed change as both balance_change and confirmed_deposit_change", () => {
     const msg = DepositFanout.parse({ type: "confirmed", event_id: "e1", change: { balance: 10, diff: 10 } });
@@ -84,6 +91,25 @@ describe("fan-out families", () => {
 
   it("maps chat events to their client events", () => {
     expect(chatEmits({ type: "user_left", user: { uname: "kate" } })).toEqual([["user_left", { uname: "kate" }]]);
+  });
+
+  it("relays one bet or a window's bets, in order, each as new_bet", () => {
+    const one = BetFanout.parse({ type: "new_bet", bet: bet(1) });
+    const two = BetFanout.parse({ type: "new_bets", bets: [bet(2), bet(3)] });
+    expect(betEmits(one)).toEqual([["new_bet", bet(1)]]);
+    expect(betEmits(two)).toEqual([
+      ["new_bet", bet(2)],
+      ["new_bet", bet(3)],
+    ]);
+    expect(fanoutFamilies.bets.dedupeKey(one)).toBe("bet:1");
+    expect(fanoutFamilies.bets.dedupeKey(two)).toBe("bets:2-3:2");
+  });
+
+  it("accepts new_bets messages of 1 to MAX_BETS_PER_MESSAGE bets only", () => {
+    const bets = (n: number) => Array.from({ length: n }, (_, i) => bet(i + 1));
+    expect(BetFanout.safeParse({ type: "new_bets", bets: bets(MAX_BETS_PER_MESSAGE) }).success).toBe(true);
+    expect(BetFanout.safeParse({ type: "new_bets", bets: bets(MAX_BETS_PER_MESSAGE + 1) }).success).toBe(false);
+    expect(BetFanout.safeParse({ type: "new_bets", bets: [] }).success).toBe(false);
   });
 
   it("rejects a negative balance", () => {

@@ -10,6 +10,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import {
   BetsRecentRequest,
+  MAX_BETS_PER_MESSAGE,
   MoneypotBet,
   createNames,
   decode,
@@ -51,7 +52,7 @@ export interface BetStreamStats {
    * chosen (their window already held enough better bets); 0 with BETS_VALIDATE_ALL.
    */
   prefiltered: number;
-  /** `new_bet` messages published. */
+  /** Bets published for clients (`new_bet` each; one `new_bets` message per app and window). */
   published: number;
   /** Bets not chosen (over the rate; prefiltered ones included) or lost to a handover. */
   dropped: number;
@@ -200,8 +201,11 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
         subject = names.fanout.bets(emission.appId);
         fanoutSubjects.set(emission.appId, subject);
       }
-      for (const bet of emission.items) {
-        const msg: BetFanout = { type: "new_bet", bet: toNewBet(bet) };
+      // One message per app and window (split above MAX_BETS_PER_MESSAGE): with thousands
+      // of apps, a message per bet would double the messages NATS and the gateways handle.
+      const items = emission.items;
+      for (let i = 0; i < items.length; i += MAX_BETS_PER_MESSAGE) {
+        const msg: BetFanout = { type: "new_bets", bets: items.slice(i, i + MAX_BETS_PER_MESSAGE).map(toNewBet) };
         nc.publish(subject, encode(msg));
       }
       counters.published += emission.items.length;

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
+import { betsOf, createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
 import { DirectoryReader, createRpcClient, onceStop, openDirectoryBucket } from "@socketpot/service-kit";
 import type { GatewayConfig } from "./config";
 import { AppCache } from "./app-cache";
@@ -76,7 +76,9 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
     retryMs: config.BETS_RECENT_RETRY_MS,
   });
   relay.observe("bets", {
-    relayed: (room, message) => recentBets.record(room, message.bet),
+    relayed: (room, message) => {
+      for (const bet of betsOf(message)) recentBets.record(room, bet);
+    },
     closed: (room) => recentBets.forget(room),
   });
 

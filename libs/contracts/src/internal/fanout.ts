@@ -22,8 +22,24 @@ export const DepositFanout = z.discriminatedUnion("type", [
 ]);
 export type DepositFanout = z.infer<typeof DepositFanout>;
 
-export const BetFanout = z.object({ type: z.literal("new_bet"), bet: NewBet });
+/** The most bets bet-stream puts in one `new_bets` message (a window of a high-rate app is split). */
+export const MAX_BETS_PER_MESSAGE = 100;
+
+/**
+ * One bet, or the bets one app's sampling window chose, in order: bet-stream publishes a
+ * window's bets of an app as one message, which at thousands of apps saves a NATS message
+ * per bet at both ends. Gateways accept both forms.
+ */
+export const BetFanout = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("new_bet"), bet: NewBet }),
+  z.object({ type: z.literal("new_bets"), bets: z.array(NewBet).min(1).max(MAX_BETS_PER_MESSAGE) }),
+]);
 export type BetFanout = z.infer<typeof BetFanout>;
+
+/** The bets of a bet fan-out message, in order. */
+export function betsOf(msg: BetFanout): NewBet[] {
+  return msg.type === "new_bet" ? [msg.bet] : msg.bets;
+}
 
 /** One client emit: an event name and its payload, typed together. */
 export type ClientEmit = {
@@ -55,7 +71,12 @@ export function depositEmits(msg: DepositFanout): ClientEmit[] {
 }
 
 export function betEmits(msg: BetFanout): ClientEmit[] {
-  return [["new_bet", msg.bet]];
+  return betsOf(msg).map((bet): ClientEmit => ["new_bet", bet]);
+}
+
+function betDedupeKey(msg: BetFanout): string {
+  if (msg.type === "new_bet") return `bet:${msg.bet.id}`;
+  return `bets:${msg.bets[0]!.id}-${msg.bets[msg.bets.length - 1]!.id}:${msg.bets.length}`;
 }
 
 /**
@@ -69,6 +90,6 @@ export const fanoutFamilies = {
     toEmits: depositEmits,
     dedupeKey: (msg: DepositFanout): string | undefined => `${msg.type}:${msg.event_id}`,
   },
-  bets: { schema: BetFanout, toEmits: betEmits, dedupeKey: (msg: BetFanout): string | undefined => `bet:${msg.bet.id}` },
+  bets: { schema: BetFanout, toEmits: betEmits, dedupeKey: (msg: BetFanout): string | undefined => betDedupeKey(msg) },
 } as const;
 export type FanoutFamily = keyof typeof fanoutFamilies;
