@@ -27,7 +27,7 @@ export interface RecentBetsCacheOptions {
  * An auth that arrives before the gateway relays the room (the app's first socket here)
  * gets its own snapshot, shared with concurrent auths, but not kept: bets published before
  * the subscription exists would be missing from it. The entry is dropped when the room
- * closes (`forget`).
+ * closes (`forget`), so the cache holds entries for relayed rooms only.
  */
 export class RecentBetsCache {
   private readonly entries = new Map<string, Entry>();
@@ -81,7 +81,9 @@ export class RecentBetsCache {
   private settle(room: string, pending: Extract<Entry, { state: "pending" }>, snapshot: RecentBetsSnapshot): NewBet[] | undefined {
     const current = this.entries.get(room) === pending;
     if (!snapshot) {
-      if (current) this.entries.set(room, { state: "unavailable", until: this.now() + this.opts.retryMs });
+      // Remembered only for a relayed room, so that `forget` bounds what the cache holds.
+      if (current && pending.live) this.entries.set(room, { state: "unavailable", until: this.now() + this.opts.retryMs });
+      else if (current) this.entries.delete(room);
       return undefined;
     }
     const seen = new Set(snapshot.bets.map((b) => b.id));

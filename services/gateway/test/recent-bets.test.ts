@@ -110,6 +110,13 @@ describe("RecentBetsCache", () => {
     expect(ids(await retried)).toEqual([7]);
   });
 
+  it("keeps nothing for a room it does not relay, also when bet-stream did not answer", async () => {
+    const c = cache({ relaying: () => false });
+    expect(await c.get(ROOM, () => Promise.resolve(undefined))).toBeUndefined();
+    expect(ids(await c.get(ROOM, () => Promise.resolve({ bets: [bet(1)], limit: 20 })))).toEqual([1]);
+    expect(c.size).toBe(0);
+  });
+
   it("treats a failed request like no answer", async () => {
     const c = cache();
     expect(await c.get(ROOM, () => Promise.reject(new Error("boom")))).toBeUndefined();
