@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import type { MessageObject } from "@socketpot/contracts";
 import type { DirectoryWriter } from "@socketpot/service-kit";
-import { request, waitFor, type AnyClient, authenticate } from "../support/clients";
+import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp } from "../support/directory";
@@ -176,4 +176,29 @@ describe("robustness", () => {
     await waitFor(async () => (await say(me.client, "after"))[0] === null, 20_000, "chat to recover");
     for (let i = 0; i < 5; i++) expect((await say(me.client, `steady ${i}`))[0]).toBeNull();
   });
+
+  it("a socket closed while chat is down leaves once chat is back, however long it was down", async () => {
+    const gw = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS), CHAT_LEAVE_RETRY_MAX_MS: "1000" });
+    try {
+      const app = await seedApp(writer, 2);
+      const [leaver, stayer] = [app.members[0]!, app.members[1]!];
+      const watcher = await authed(gateways[0]!, app.app_id, stayer.token);
+      const leaving = await authed(gw, app.app_id, leaver.token);
+      expect(Object.keys(leaving.auth.chat!.userlist).sort()).toEqual([leaver.uname, stayer.uname].sort());
+      const left = record(watcher.client, ["user_left"]);
+
+      await stopChats();
+      leaving.client.close();
+      // Longer than any fixed retry budget a gateway could have given up after.
+      await new Promise((r) => setTimeout(r, 8_000));
+      await startChats(1, { CHAT_RATE_LIMIT_COUNT: "0", CHAT_PRESENCE_LINGER_MS: "300" });
+
+      await waitFor(() => left.length > 0, 10_000, "user_left for the socket closed while chat was down");
+      expect(left.map((e) => e.payload)).toEqual([{ uname: leaver.uname }]);
+      const later = await authed(gateways[1]!, app.app_id, undefined);
+      expect(Object.keys(later.auth.chat!.userlist)).toEqual([stayer.uname]);
+    } finally {
+      await gw.stop();
+    }
+  }, 40_000);
 });

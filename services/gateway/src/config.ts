@@ -25,6 +25,12 @@ export const GatewayEnv = z
      * `bets` for this long instead of asking again (a storm of auths is not a storm of requests).
      */
     BETS_RECENT_RETRY_MS: envInt(0, 600_000).default(1_000),
+    /**
+     * A leave chat did not take (chat down) is retried, 1 s after the first attempt and
+     * doubling up to this, until chat takes it or the gateway stops: a lost leave would
+     * keep the user in the app's userlist.
+     */
+    CHAT_LEAVE_RETRY_MAX_MS: envInt(100, 600_000).default(30_000),
     CORS_ORIGIN: z.string().default("*"),
     /** Where the demo page and static files live; empty to serve none. */
     PUBLIC_DIR: z.string().optional(),

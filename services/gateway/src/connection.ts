@@ -14,7 +14,7 @@ import type { DirectoryReader, RpcClient } from "@socketpot/service-kit";
 import { clientErrors } from "./client-errors";
 import { features } from "./features";
 import { nextTurn } from "./next-turn";
-import type { ClientEventHandler, FanoutRoom, GatewayFeature, SessionContext } from "./features/feature";
+import type { ClientEventHandler, FanoutRoom, FeatureSettings, GatewayFeature, SessionContext } from "./features/feature";
 import type { FanoutRelay } from "./fanout-relay";
 import type { TokenSockets } from "./token-watch";
 import type { AppCache } from "./app-cache";
@@ -32,6 +32,7 @@ export interface ConnectionDeps {
   relay: FanoutRelay;
   tokens: TokenSockets;
   recentBets: RecentBetsCache;
+  settings: FeatureSettings;
   log: Logger;
   authTimeoutMs: number;
   maxEventBytes: number;
@@ -195,6 +196,7 @@ export function handleConnection(socket: Socket, deps: ConnectionDeps): void {
       rpcs: deps.rpcs,
       rpc: deps.rpc,
       recentBets: deps.recentBets,
+      settings: deps.settings,
       gatewayStopping: deps.stopping,
     };
   }

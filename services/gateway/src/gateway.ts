@@ -103,6 +103,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
           relay,
           tokens,
           recentBets,
+          settings: { chatLeaveRetryMaxMs: config.CHAT_LEAVE_RETRY_MAX_MS },
           log,
           authTimeoutMs: config.AUTH_TIMEOUT_MS,
           maxEventBytes: config.MAX_EVENT_BYTES,

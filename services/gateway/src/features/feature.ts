@@ -13,6 +13,12 @@ import type {
 import type { RpcClient } from "@socketpot/service-kit";
 import type { RecentBetsCache } from "../recent-bets";
 
+/** Gateway settings features read (from GatewayConfig). */
+export interface FeatureSettings {
+  /** Longest wait between two attempts to tell chat that a socket left. */
+  chatLeaveRetryMaxMs: number;
+}
+
 /** What a feature knows about the socket it serves. */
 export interface SessionContext {
   readonly socketId: string;
@@ -25,6 +31,7 @@ export interface SessionContext {
   readonly rpc: RpcClient;
   /** Recent bets per BETS room, for late joiners. */
   readonly recentBets: RecentBetsCache;
+  readonly settings: FeatureSettings;
   /** True while the gateway shuts down: services learn about it from the goodbye instead. */
   readonly gatewayStopping: () => boolean;
 }
