@@ -209,7 +209,7 @@ describe("bet feed", () => {
       const joiners = await Promise.all(Array.from({ length: 30 }, () => betsClient(busy.app_id)));
       const ids = busyA.received.map((r) => r.bet.id).slice(-RECENT);
       for (const j of joiners) expect(j.response.bets.map((b: { id: number }) => b.id)).toEqual(ids);
-      // busyA, busyB and the earlier late joiner keep the room open: the snapshot taken then serves all 30.
+      // The room is relayed since busyA joined: the snapshot taken at busyB's auth, kept up to date with every relayed bet, serves all 30.
       expect(requests).toBe(0);
     } finally {
       spy.unsubscribe();
