@@ -5,6 +5,7 @@
  */
 import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { intArg } from "./format";
 import { Histogram } from "./histogram";
 import { ChildHandle } from "./ipc";
 import { cpuShare, type CpuReading } from "./probe";
@@ -68,6 +69,18 @@ export interface CpuMark {
 function mergeCounts(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   return into;
+}
+
+/** The flags every socket scenario takes for its client pool: --workers, --concurrency (per worker), --timeout-seconds. */
+export function clientPoolArgs(
+  args: Record<string, string>,
+  timeoutSeconds: { default: number; max: number },
+): { workers: number; concurrency: number; timeoutMs: number } {
+  return {
+    workers: intArg(args, "workers", 4, 1, 16),
+    concurrency: intArg(args, "concurrency", 50, 1, 5000),
+    timeoutMs: intArg(args, "timeout-seconds", timeoutSeconds.default, 1, timeoutSeconds.max) * 1000,
+  };
 }
 
 /** Split `total` into `parts` near-equal integers. */

@@ -34,6 +34,11 @@ export function bareTarget(subscriptions: string[] = ["DEPOSITS", "BETS"]): Targ
   };
 }
 
+/** `--subscriptions` (default DEPOSITS,BETS): what the sockets authenticate for. */
+export function subscriptionsArg(args: Record<string, string>): string[] {
+  return (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
+}
+
 /**
  * Targets named by `--targets` (default "bare,gateway"). The gateway target is loaded
  * lazily so the baseline runs even where the gateway cannot start.

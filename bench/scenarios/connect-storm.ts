@@ -11,11 +11,11 @@
  * Flags: --sizes 1000,5000,10000,19500  --workers 4  --concurrency 50 (per worker)
  *        --targets bare,gateway  --subscriptions DEPOSITS,BETS  --timeout-seconds 600 (per storm)
  */
-import { bytes, intArg, intListArg, ms, num, ratio, tally } from "../lib/format";
+import { bytes, intListArg, ms, num, ratio, tally } from "../lib/format";
 import { maxSocketsPerProcess, openFilesLimit } from "../lib/limits";
-import { ClientPool } from "../lib/pool";
+import { ClientPool, clientPoolArgs } from "../lib/pool";
 import { cpuShare } from "../lib/probe";
-import { makeTargets, type Target } from "../lib/targets";
+import { makeTargets, subscriptionsArg, type Target } from "../lib/targets";
 import type { Scenario, ScenarioResult } from "../lib/types";
 
 /** The connect+auth rate target (>= 0.5x bare) is set for storms of 1k, 5k and 10k sockets; memory is compared at every size. */
@@ -88,10 +88,8 @@ const scenario: Scenario = {
     for (const s of sizes) {
       if (s > limit) throw new Error(`--sizes ${s} exceeds what one server process can hold here (open files limit ${String(openFilesLimit())})`);
     }
-    const workers = intArg(args, "workers", 4, 1, 16);
-    const concurrency = intArg(args, "concurrency", 50, 1, 5000);
-    const timeoutMs = intArg(args, "timeout-seconds", 600, 1, 1800) * 1000;
-    const subscriptions = (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
+    const { workers, concurrency, timeoutMs } = clientPoolArgs(args, { default: 600, max: 1800 });
+    const subscriptions = subscriptionsArg(args);
     const targets = await makeTargets(args, subscriptions);
     const pool = await ClientPool.start({ workers, name: "storm" });
     const results: Measurement[] = [];

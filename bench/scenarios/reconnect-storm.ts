@@ -12,9 +12,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { intArg, ms, num, ratio, tally } from "../lib/format";
-import { ClientPool } from "../lib/pool";
+import { ClientPool, clientPoolArgs } from "../lib/pool";
 import { nowMs } from "../lib/probe";
-import { makeTargets, type Target } from "../lib/targets";
+import { makeTargets, subscriptionsArg, type Target } from "../lib/targets";
 import type { Scenario, ScenarioResult } from "../lib/types";
 
 interface Outcome {
@@ -109,14 +109,12 @@ const scenario: Scenario = {
   description: "N sockets dropped at once by a server restart: time until all re-authenticated, errors seen",
   async run(args): Promise<ScenarioResult> {
     const sockets = intArg(args, "sockets", 5000, 1, 19_000);
-    const workers = intArg(args, "workers", 4, 1, 16);
-    const concurrency = intArg(args, "concurrency", 50, 1, 5000);
-    const timeoutMs = intArg(args, "timeout-seconds", 120, 1, 600) * 1000;
+    const { workers, concurrency, timeoutMs } = clientPoolArgs(args, { default: 120, max: 600 });
     const delay = intArg(args, "reconnect-delay", 1000, 0, 60_000);
     const delayMax = intArg(args, "reconnect-delay-max", 5000, 0, 300_000);
     const signal = `SIG${(args.signal ?? "KILL").toUpperCase().replace(/^SIG/, "")}` as NodeJS.Signals;
     if (signal !== "SIGKILL" && signal !== "SIGTERM") throw new Error("--signal must be KILL or TERM");
-    const subscriptions = (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
+    const subscriptions = subscriptionsArg(args);
     const targets = await makeTargets(args, subscriptions);
     const pool = await ClientPool.start({ workers, name: "reconnect" });
     const outcomes: Outcome[] = [];

@@ -8,7 +8,7 @@
  *        --timeout-seconds 120
  */
 import { intArg, ms, num, ratio, tally } from "../lib/format";
-import { ClientPool } from "../lib/pool";
+import { ClientPool, clientPoolArgs } from "../lib/pool";
 import { cpuShare, nowMs } from "../lib/probe";
 import type { BareServer } from "../lib/servers";
 import { makeTargets, type Target } from "../lib/targets";
@@ -107,9 +107,7 @@ const scenario: Scenario = {
   async run(args): Promise<ScenarioResult> {
     const sockets = intArg(args, "sockets", 1000, 1, 19_000);
     const messages = intArg(args, "messages", 200, 1, 100_000);
-    const workers = intArg(args, "workers", 4, 1, 16);
-    const concurrency = intArg(args, "concurrency", 50, 1, 5000);
-    const timeoutMs = intArg(args, "timeout-seconds", 120, 1, 600) * 1000;
+    const { workers, concurrency, timeoutMs } = clientPoolArgs(args, { default: 120, max: 600 });
     const targets = await makeTargets(args, ["BETS"]);
     const pool = await ClientPool.start({ workers, name: "relay" });
     const outcomes: Outcome[] = [];
