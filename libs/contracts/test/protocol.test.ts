@@ -5,6 +5,8 @@ import {
   DepositFanout,
   MAX_BETS_PER_MESSAGE,
   betEmits,
+  betFanouts,
+  NewBet,
   NewMessageRequest,
   WalletEvent,
   chatEmits,
@@ -103,6 +105,15 @@ describe("fan-out families", () => {
     ]);
     expect(fanoutFamilies.bets.dedupeKey(one)).toBe("bet:1");
     expect(fanoutFamilies.bets.dedupeKey(two)).toBe("bets:2-3:2");
+  });
+
+  it("carries a window's bets in new_bets messages of at most MAX_BETS_PER_MESSAGE, in order", () => {
+    const bets = Array.from({ length: 2 * MAX_BETS_PER_MESSAGE + 1 }, (_, i) => NewBet.parse(bet(i + 1)));
+    expect(betFanouts([])).toEqual([]);
+    const messages = betFanouts(bets);
+    expect(messages.map((m) => (m.type === "new_bets" ? m.bets.length : 1))).toEqual([MAX_BETS_PER_MESSAGE, MAX_BETS_PER_MESSAGE, 1]);
+    for (const m of messages) expect(BetFanout.safeParse(m).success).toBe(true);
+    expect(messages.flatMap((m) => betEmits(m).map(([, b]) => (b as { id: number }).id))).toEqual(bets.map((b) => b.id));
   });
 
   it("accepts new_bets messages of 1 to MAX_BETS_PER_MESSAGE bets only", () => {

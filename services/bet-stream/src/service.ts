@@ -10,13 +10,12 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import {
   BetsRecentRequest,
-  MAX_BETS_PER_MESSAGE,
   MoneypotBet,
+  betFanouts,
   createNames,
   decode,
   encode,
   toNewBet,
-  type BetFanout,
   type NewBet,
   type RpcReply,
 } from "@socketpot/contracts";
@@ -203,11 +202,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       }
       // One message per app and window (split above MAX_BETS_PER_MESSAGE): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
-      const items = emission.items;
-      for (let i = 0; i < items.length; i += MAX_BETS_PER_MESSAGE) {
-        const msg: BetFanout = { type: "new_bets", bets: items.slice(i, i + MAX_BETS_PER_MESSAGE).map(toNewBet) };
-        nc.publish(subject, encode(msg));
-      }
+      for (const msg of betFanouts(emission.items.map(toNewBet))) nc.publish(subject, encode(msg));
       counters.published += emission.items.length;
     }
   }

@@ -36,6 +36,15 @@ export const BetFanout = z.discriminatedUnion("type", [
 ]);
 export type BetFanout = z.infer<typeof BetFanout>;
 
+/** The messages that carry these bets, in order: one `new_bets` per MAX_BETS_PER_MESSAGE bets. */
+export function betFanouts(bets: NewBet[]): BetFanout[] {
+  const out: BetFanout[] = [];
+  for (let i = 0; i < bets.length; i += MAX_BETS_PER_MESSAGE) {
+    out.push({ type: "new_bets", bets: bets.slice(i, i + MAX_BETS_PER_MESSAGE) });
+  }
+  return out;
+}
+
 /** The bets of a bet fan-out message, in order. */
 export function betsOf(msg: BetFanout): NewBet[] {
   return msg.type === "new_bet" ? [msg.bet] : msg.bets;
