@@ -18,6 +18,11 @@ export function decode<S extends z.ZodType>(schema: S, data: Uint8Array): Decode
     return { ok: false, error: "not valid JSON" };
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ") };
+  if (!parsed.success) return { ok: false, error: describeIssues(parsed.error) };
   return { ok: true, value: parsed.data };
+}
+
+/** A schema violation in one line: `path: message; ...`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 }

@@ -1,7 +1,8 @@
 /**
  * bet-stream: consumes every Moneypot bet (`names.upstream.betsAll`), keeps only the apps
  * of the partitions this replica holds, samples each app's stream (sampler.ts) and
- * publishes the chosen bets as `new_bet` fan-out messages (`names.fanout.bets(app_id)`).
+ * publishes the chosen bets as `new_bets` fan-out messages (`names.fanout.bets(app_id)`).
+ * A bet is parsed and validated once and forwarded as the JSON text it arrived in.
  * Answers `betsRecent` for the apps it holds. See docs/BETS.md.
  */
 import { randomBytes } from "node:crypto";
@@ -10,8 +11,9 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import {
   BetsRecentRequest,
+  MAX_BET_BYTES,
   MoneypotBet,
-  betFanouts,
+  betFanoutJson,
   createNames,
   decode,
   encode,
@@ -20,6 +22,7 @@ import {
   type RpcReply,
 } from "@socketpot/contracts";
 import { onceStop } from "@socketpot/service-kit";
+import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
 import { PartitionLeases } from "./leases";
 import { RATE_INTERVAL_MS, WindowSampler } from "./sampler";
@@ -42,7 +45,7 @@ export interface BetStreamStats {
   received: number;
   /** Messages for apps of partitions another replica holds (discarded before decoding). */
   foreign: number;
-  /** Invalid bets (bad subject, bad JSON, schema violation, app_id not the subject's). */
+  /** Invalid bets (bad subject, too large, bad JSON, schema violation, app_id not the subject's). */
   invalid: number;
   /** Valid bets offered to the sampler. */
   accepted: number;
@@ -85,7 +88,8 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     jackpotProfit: config.BETS_JACKPOT_PROFIT,
     jackpotMultiplier: config.BETS_JACKPOT_MULTIPLIER,
   };
-  const sampler = new WindowSampler<MoneypotBet>({
+  /** Each bet is kept as its upstream JSON text: it is never serialized again. */
+  const sampler = new WindowSampler<string>({
     ratePerSecond: config.BETS_RATE_PER_SECOND,
     windowMs: config.BETS_WINDOW_MS,
     recentLimit: config.BETS_RECENT,
@@ -95,6 +99,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, prefiltered: 0, published: 0, lost: 0, windows: 0 };
   const validateAll = config.BETS_VALIDATE_ALL;
   const textDecoder = new TextDecoder();
+  const validateBet = createBetValidator();
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
   /** Upstream subjects are `<prefix><app_id>`. */
   const prefix = names.upstream.bets(0).slice(0, -1);
@@ -143,9 +148,14 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       counters.foreign++;
       return;
     }
+    if (data.length > MAX_BET_BYTES) {
+      invalid(subject, `larger than ${MAX_BET_BYTES} bytes`);
+      return;
+    }
+    const text = textDecoder.decode(data);
     let raw: unknown;
     try {
-      raw = JSON.parse(textDecoder.decode(data));
+      raw = JSON.parse(text);
     } catch {
       invalid(subject, "not valid JSON");
       return;
@@ -163,18 +173,18 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
         }
       }
     }
-    const parsed = MoneypotBet.safeParse(raw);
-    if (!parsed.success) {
-      invalid(subject, parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
+    const verdict = validateBet(raw);
+    if (!verdict.ok) {
+      invalid(subject, verdict.error);
       return;
     }
-    const bet = parsed.data;
+    const bet = verdict.bet;
     if (bet.app_id !== appId) {
       invalid(subject, `app_id ${bet.app_id} differs from the subject's`);
       return;
     }
     counters.accepted++;
-    sampler.offer(appId, bet, scoreBet(bet, scoreConfig), isJackpot(bet, scoreConfig), tickNow);
+    sampler.offer(appId, text, scoreBet(bet, scoreConfig), isJackpot(bet, scoreConfig), tickNow);
   }
 
   function flush(): void {
@@ -202,7 +212,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       }
       // One message per app and window (split above MAX_BETS_PER_MESSAGE): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
-      for (const msg of betFanouts(emission.items.map(toNewBet))) nc.publish(subject, encode(msg));
+      for (const msg of betFanoutJson(emission.items)) nc.publish(subject, Buffer.from(msg));
       counters.published += emission.items.length;
     }
   }
@@ -241,7 +251,8 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     if (!leases.holds(appId % P, now())) return undefined;
     const reply: RpcReply<{ bets: NewBet[]; limit: number }> = {
       ok: true,
-      result: { bets: sampler.recent(appId).map(toNewBet), limit: config.BETS_RECENT },
+      // The texts were validated as MoneypotBet when they arrived.
+      result: { bets: sampler.recent(appId).map((json) => toNewBet(JSON.parse(json) as MoneypotBet)), limit: config.BETS_RECENT },
     };
     return encode(reply);
   }

@@ -26,9 +26,20 @@ export type DepositFanout = z.infer<typeof DepositFanout>;
 export const MAX_BETS_PER_MESSAGE = 100;
 
 /**
+ * Characters of bet JSON after which bet-stream starts a new `new_bets` message. With
+ * upstream bets of at most MAX_BET_BYTES, a message stays far below NATS's default 1 MiB
+ * max_payload.
+ */
+export const MAX_BET_FANOUT_CHARS = 128 * 1024;
+
+/**
  * One bet, or the bets one app's sampling window chose, in order: bet-stream publishes a
  * window's bets of an app as one message, which at thousands of apps saves a NATS message
  * per bet at both ends. Gateways accept both forms.
+ *
+ * Each bet is a `NewBet` or more: bet-stream forwards a validated upstream bet as the JSON
+ * it arrived in (app_id, auth_id and fields newer than this contract included), and the
+ * gateway's parse with this schema keeps only `NewBet`'s fields, so clients never see more.
  */
 export const BetFanout = z.discriminatedUnion("type", [
   z.object({ type: z.literal("new_bet"), bet: NewBet }),
@@ -36,11 +47,24 @@ export const BetFanout = z.discriminatedUnion("type", [
 ]);
 export type BetFanout = z.infer<typeof BetFanout>;
 
-/** The messages that carry these bets, in order: one `new_bets` per MAX_BETS_PER_MESSAGE bets. */
-export function betFanouts(bets: NewBet[]): BetFanout[] {
-  const out: BetFanout[] = [];
-  for (let i = 0; i < bets.length; i += MAX_BETS_PER_MESSAGE) {
-    out.push({ type: "new_bets", bets: bets.slice(i, i + MAX_BETS_PER_MESSAGE) });
+/**
+ * The `new_bets` messages (JSON text) that carry these bets, in order, given each bet as
+ * JSON text (a validated `MoneypotBet`, as published upstream): a new message after
+ * MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_CHARS characters. The bets are not parsed or
+ * serialized again; see BetFanout for why that keeps their private fields from clients.
+ */
+export function betFanoutJson(betJson: readonly string[]): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < betJson.length) {
+    let end = start + 1;
+    let chars = betJson[start]!.length;
+    while (end < betJson.length && end - start < MAX_BETS_PER_MESSAGE && chars + betJson[end]!.length <= MAX_BET_FANOUT_CHARS) {
+      chars += betJson[end]!.length;
+      end++;
+    }
+    out.push(`{"type":"new_bets","bets":[${betJson.slice(start, end).join(",")}]}`);
+    start = end;
   }
   return out;
 }

@@ -7,6 +7,9 @@ import { AppId, AuthId, IsoDate } from "../protocol/common";
 import { BetKind, type NewBet } from "../protocol/bets";
 import { Uname } from "./directory";
 
+/** The largest upstream bet message bet-stream accepts, in bytes; a larger one is invalid. */
+export const MAX_BET_BYTES = 64 * 1024;
+
 export const MoneypotBet = z.object({
   id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   app_id: AppId,
