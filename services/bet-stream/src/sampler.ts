@@ -17,8 +17,7 @@
  *   `ratePerSecond` bets, plus the jackpots beyond that.
  *
  * Bets not chosen are dropped at the end of their window, so no bet is delayed by more
- * than one window. Each app also remembers its last `recentLimit` emitted bets for late
- * joiners.
+ * than one window.
  */
 
 export const RATE_INTERVAL_MS = 1000;
@@ -28,8 +27,6 @@ export interface SamplerConfig {
   ratePerSecond: number;
   /** Window length; the caller flushes every `windowMs`. */
   windowMs: number;
-  /** How many emitted bets each app remembers for late joiners. */
-  recentLimit: number;
 }
 
 export interface Emission<T> {
@@ -57,7 +54,6 @@ interface AppState<T> {
   logNormal: number[];
   logTotal: number;
   logNormalTotal: number;
-  recent: T[];
   lastActive: number;
   dirty: boolean;
 }
@@ -83,12 +79,11 @@ export class WindowSampler<T> {
   constructor(config: SamplerConfig) {
     if (!Number.isInteger(config.ratePerSecond) || config.ratePerSecond < 1) throw new RangeError("ratePerSecond must be an integer >= 1");
     if (!(config.windowMs > 0 && config.windowMs <= RATE_INTERVAL_MS)) throw new RangeError("windowMs must be in (0, 1000]");
-    if (!Number.isInteger(config.recentLimit) || config.recentLimit < 0) throw new RangeError("recentLimit must be an integer >= 0");
     this.config = Object.freeze({ ...config });
     this.perWindow = Math.max(1, Math.ceil((config.ratePerSecond * config.windowMs) / RATE_INTERVAL_MS));
   }
 
-  /** Number of apps with state (pending window, rate log or recent bets). */
+  /** Number of apps with state (a pending window or a rate log). */
   get appCount(): number {
     return this.apps.size;
   }
@@ -106,7 +101,6 @@ export class WindowSampler<T> {
         logNormal: [],
         logTotal: 0,
         logNormalTotal: 0,
-        recent: [],
         lastActive: now,
         dirty: false,
       };
@@ -171,12 +165,6 @@ export class WindowSampler<T> {
     return out;
   }
 
-  /** The app's last emitted bets, oldest first. */
-  recent(appId: number): T[] {
-    const app = this.apps.get(appId);
-    return app === undefined ? [] : app.recent.slice();
-  }
-
   /** Forget apps (pending windows included), e.g. when this replica stops owning them. */
   dropApps(predicate: (appId: number) => boolean): number {
     let n = 0;
@@ -189,7 +177,7 @@ export class WindowSampler<T> {
     return n;
   }
 
-  /** Forget apps without bets for `idleMs` (their recent bets included). */
+  /** Forget apps without bets for `idleMs`. */
   evictIdle(now: number, idleMs: number): number {
     let n = 0;
     for (const [id, app] of this.apps) {
@@ -222,35 +210,42 @@ export class WindowSampler<T> {
       chosen = jackpots.slice();
       if (slots > 0) {
         // Best `slots` of the heap: sort descending by score, ties to the earlier bet.
-        const best = heap.slice().sort((a, b) => b.score - a.score || a.seq - b.seq);
+        const best = heap.slice().sort(byInterest);
         for (let i = 0; i < slots && i < best.length; i++) chosen.push(best[i]!);
       }
     }
-    chosen.sort((a, b) => a.seq - b.seq);
-    this.stats.jackpots += jackpots.length;
-    this.stats.emitted += chosen.length;
-    this.stats.dropped += seen - chosen.length;
-    app.heap = [];
-    app.jackpots = [];
+    if (chosen.length > 1) chosen.sort(bySeq);
+    const items: T[] = [];
+    for (const entry of chosen) items.push(entry.item);
+    const jackpotCount = jackpots.length;
+    this.stats.jackpots += jackpotCount;
+    this.stats.emitted += items.length;
+    this.stats.dropped += seen - items.length;
+    // The arrays are reused by the next window (`chosen` may be one of them: items are copied out).
+    heap.length = 0;
+    jackpots.length = 0;
     app.seen = 0;
-    const items = chosen.map((e) => e.item);
     if (items.length > 0) {
       app.logTimes.push(now);
       app.logCounts.push(items.length);
       app.logTotal += items.length;
-      const normal = items.length - jackpots.length;
+      const normal = items.length - jackpotCount;
       app.logNormal.push(normal);
       app.logNormalTotal += normal;
       if (app.logNormalTotal > this.stats.maxRate) this.stats.maxRate = app.logNormalTotal;
-      const limit = this.config.recentLimit;
-      if (limit > 0) {
-        const recent = app.recent;
-        for (const it of items.length > limit ? items.slice(items.length - limit) : items) recent.push(it);
-        if (recent.length > limit) recent.splice(0, recent.length - limit);
-      }
     }
     return items;
   }
+}
+
+/** Arrival order. */
+function bySeq<T>(a: Entry<T>, b: Entry<T>): number {
+  return a.seq - b.seq;
+}
+
+/** Most interesting first: higher score, then the earlier bet. */
+function byInterest<T>(a: Entry<T>, b: Entry<T>): number {
+  return b.score - a.score || a.seq - b.seq;
 }
 
 /** Heap order: lower score first; at equal scores the later bet is the less interesting. */

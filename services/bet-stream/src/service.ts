@@ -13,7 +13,7 @@ import {
   BetsRecentRequest,
   MAX_BET_BYTES,
   MoneypotBet,
-  betFanoutJson,
+  betFanoutMessages,
   createNames,
   decode,
   encode,
@@ -25,6 +25,7 @@ import { onceStop } from "@socketpot/service-kit";
 import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
 import { PartitionLeases } from "./leases";
+import { RecentBets } from "./recent-bets";
 import { RATE_INTERVAL_MS, WindowSampler } from "./sampler";
 import { DEFAULT_SCORE_CONFIG, isJackpot, scoreBet, type ScoreConfig } from "./score";
 import { ThrottledLog } from "./throttled-log";
@@ -88,17 +89,21 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     jackpotProfit: config.BETS_JACKPOT_PROFIT,
     jackpotMultiplier: config.BETS_JACKPOT_MULTIPLIER,
   };
-  /** Each bet is kept as its upstream JSON text: it is never serialized again. */
-  const sampler = new WindowSampler<string>({
+  // A byte-order mark stays in the text, so JSON.parse refuses it: the bytes are forwarded as they are.
+  const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  /**
+   * Each bet is kept as the bytes it arrived in (a view into the connection's read buffer
+   * while its window is open) and is never serialized again.
+   */
+  const sampler = new WindowSampler<Uint8Array>({
     ratePerSecond: config.BETS_RATE_PER_SECOND,
     windowMs: config.BETS_WINDOW_MS,
-    recentLimit: config.BETS_RECENT,
   });
+  const recent = new RecentBets(config.BETS_RECENT);
   /** `active[p]` is 1 while this replica may sample partition p (refreshed every window). */
   const active = new Uint8Array(P);
   const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, prefiltered: 0, published: 0, lost: 0, windows: 0 };
   const validateAll = config.BETS_VALIDATE_ALL;
-  const textDecoder = new TextDecoder();
   const validateBet = createBetValidator();
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
   /** Upstream subjects are `<prefix><app_id>`. */
@@ -118,6 +123,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     onLost: (p) => {
       active[p] = 0;
       sampler.dropApps((appId) => appId % P === p);
+      recent.dropApps((appId) => appId % P === p);
     },
   });
 
@@ -152,10 +158,9 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       invalid(subject, `larger than ${MAX_BET_BYTES} bytes`);
       return;
     }
-    const text = textDecoder.decode(data);
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(textDecoder.decode(data));
     } catch {
       invalid(subject, "not valid JSON");
       return;
@@ -184,7 +189,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       return;
     }
     counters.accepted++;
-    sampler.offer(appId, text, scoreBet(bet, scoreConfig), isJackpot(bet, scoreConfig), tickNow);
+    sampler.offer(appId, data, scoreBet(bet, scoreConfig), isJackpot(bet, scoreConfig), tickNow);
   }
 
   function flush(): void {
@@ -212,8 +217,9 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       }
       // One message per app and window (split above MAX_BETS_PER_MESSAGE): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
-      for (const msg of betFanoutJson(emission.items)) nc.publish(subject, Buffer.from(msg));
+      for (const msg of betFanoutMessages(emission.items)) nc.publish(subject, msg);
       counters.published += emission.items.length;
+      recent.remember(emission.appId, emission.items, t);
     }
   }
 
@@ -251,8 +257,8 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     if (!leases.holds(appId % P, now())) return undefined;
     const reply: RpcReply<{ bets: NewBet[]; limit: number }> = {
       ok: true,
-      // The texts were validated as MoneypotBet when they arrived.
-      result: { bets: sampler.recent(appId).map((json) => toNewBet(JSON.parse(json) as MoneypotBet)), limit: config.BETS_RECENT },
+      // The bets were validated as MoneypotBet when they arrived.
+      result: { bets: recent.list(appId).map((json) => toNewBet(JSON.parse(json) as MoneypotBet)), limit: config.BETS_RECENT },
     };
     return encode(reply);
   }
@@ -310,7 +316,10 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
         },
       });
       flushTimer = setInterval(flush, config.BETS_WINDOW_MS);
-      evictTimer = setInterval(() => sampler.evictIdle(now(), config.BETS_APP_IDLE_MS), Math.min(60_000, config.BETS_APP_IDLE_MS));
+      evictTimer = setInterval(() => {
+        sampler.evictIdle(now(), config.BETS_APP_IDLE_MS);
+        recent.evictIdle(now(), config.BETS_APP_IDLE_MS);
+      }, Math.min(60_000, config.BETS_APP_IDLE_MS));
       evictTimer.unref?.();
       await nc.flush();
       log.info({ partitions: leases.owned(), rate: config.BETS_RATE_PER_SECOND, window_ms: config.BETS_WINDOW_MS }, "bet-stream ready");

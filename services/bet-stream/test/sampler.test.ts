@@ -3,8 +3,8 @@ import { RATE_INTERVAL_MS, WindowSampler } from "../src/sampler";
 
 type Bet = { id: number; score: number; jackpot?: boolean };
 
-function sampler(rate = 10, windowMs = 250, recentLimit = 5) {
-  return new WindowSampler<Bet>({ ratePerSecond: rate, windowMs, recentLimit });
+function sampler(rate = 10, windowMs = 250) {
+  return new WindowSampler<Bet>({ ratePerSecond: rate, windowMs });
 }
 
 function offer(s: WindowSampler<Bet>, appId: number, bets: Bet[], now: number) {
@@ -148,17 +148,6 @@ describe("WindowSampler", () => {
     expect(s.flush(500)).toEqual([]);
   });
 
-  it("remembers the last emitted bets, newest last", () => {
-    const s = sampler(10, 250, 5);
-    offer(s, 1, range(1, 3), 0);
-    s.flush(250);
-    expect(ids(s.recent(1))).toEqual([1, 2, 3]);
-    offer(s, 1, range(4, 4), 300);
-    s.flush(500);
-    expect(ids(s.recent(1))).toEqual([3, 4, 5, 6, 7]);
-    expect(s.recent(2)).toEqual([]);
-  });
-
   it("forgets dropped and idle apps", () => {
     const s = sampler();
     offer(s, 1, range(1, 1), 0);
@@ -169,8 +158,6 @@ describe("WindowSampler", () => {
     offer(s, 3, range(4, 1), 5000);
     s.flush(5250);
     expect(s.evictIdle(6000, 2000)).toBe(1);
-    expect(s.recent(2)).toEqual([]);
-    expect(ids(s.recent(3))).toEqual([3, 4]);
     expect(s.appCount).toBe(1);
   });
 
@@ -200,6 +187,5 @@ describe("WindowSampler", () => {
   it("rejects a nonsensical configuration", () => {
     expect(() => sampler(0)).toThrow(RangeError);
     expect(() => sampler(10, 0)).toThrow(RangeError);
-    expect(() => sampler(10, 250, -1)).toThrow(RangeError);
   });
 });

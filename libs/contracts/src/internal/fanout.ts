@@ -26,11 +26,10 @@ export type DepositFanout = z.infer<typeof DepositFanout>;
 export const MAX_BETS_PER_MESSAGE = 100;
 
 /**
- * Characters of bet JSON after which bet-stream starts a new `new_bets` message. With
- * upstream bets of at most MAX_BET_BYTES, a message stays far below NATS's default 1 MiB
- * max_payload.
+ * Bytes of bet JSON after which bet-stream starts a new `new_bets` message. With upstream
+ * bets of at most MAX_BET_BYTES, a message stays far below NATS's default 1 MiB max_payload.
  */
-export const MAX_BET_FANOUT_CHARS = 128 * 1024;
+export const MAX_BET_FANOUT_BYTES = 128 * 1024;
 
 /**
  * One bet, or the bets one app's sampling window chose, in order: bet-stream publishes a
@@ -47,23 +46,36 @@ export const BetFanout = z.discriminatedUnion("type", [
 ]);
 export type BetFanout = z.infer<typeof BetFanout>;
 
+const NEW_BETS_HEAD = Buffer.from('{"type":"new_bets","bets":[');
+const NEW_BETS_TAIL = Buffer.from("]}");
+const COMMA = 0x2c;
+
 /**
- * The `new_bets` messages (JSON text) that carry these bets, in order, given each bet as
- * JSON text (a validated `MoneypotBet`, as published upstream): a new message after
- * MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_CHARS characters. The bets are not parsed or
- * serialized again; see BetFanout for why that keeps their private fields from clients.
+ * The `new_bets` messages that carry these bets, in order, given each bet as UTF-8 JSON (a
+ * validated `MoneypotBet`, as published upstream): a new message after
+ * MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_BYTES bytes. The bets are copied as they
+ * are, not parsed or serialized again; see BetFanout for why that keeps their private
+ * fields from clients.
  */
-export function betFanoutJson(betJson: readonly string[]): string[] {
-  const out: string[] = [];
+export function betFanoutMessages(betJson: readonly Uint8Array[]): Buffer[] {
+  const out: Buffer[] = [];
   let start = 0;
   while (start < betJson.length) {
     let end = start + 1;
-    let chars = betJson[start]!.length;
-    while (end < betJson.length && end - start < MAX_BETS_PER_MESSAGE && chars + betJson[end]!.length <= MAX_BET_FANOUT_CHARS) {
-      chars += betJson[end]!.length;
+    let bytes = betJson[start]!.length;
+    while (end < betJson.length && end - start < MAX_BETS_PER_MESSAGE && bytes + betJson[end]!.length <= MAX_BET_FANOUT_BYTES) {
+      bytes += betJson[end]!.length;
       end++;
     }
-    out.push(`{"type":"new_bets","bets":[${betJson.slice(start, end).join(",")}]}`);
+    const msg = Buffer.allocUnsafe(NEW_BETS_HEAD.length + bytes + (end - start - 1) + NEW_BETS_TAIL.length);
+    let at = NEW_BETS_HEAD.copy(msg, 0);
+    for (let i = start; i < end; i++) {
+      if (i > start) msg[at++] = COMMA;
+      msg.set(betJson[i]!, at);
+      at += betJson[i]!.length;
+    }
+    NEW_BETS_TAIL.copy(msg, at);
+    out.push(msg);
     start = end;
   }
   return out;

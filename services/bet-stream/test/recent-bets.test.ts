@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { RecentBets } from "../src/recent-bets";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("RecentBets", () => {
+  it("keeps the last `limit` bets sent for each app, newest last", () => {
+    const r = new RecentBets(3);
+    r.remember(1, [bytes("a"), bytes("b")], 0);
+    expect(r.list(1)).toEqual(["a", "b"]);
+    r.remember(1, [bytes("c"), bytes("d"), bytes("e"), bytes("f")], 1);
+    expect(r.list(1)).toEqual(["d", "e", "f"]);
+    r.remember(2, [bytes("x")], 1);
+    expect(r.list(2)).toEqual(["x"]);
+    expect(r.list(3)).toEqual([]);
+  });
+
+  it("keeps its own copy of the bets, not the buffer they were read into", () => {
+    const r = new RecentBets(2);
+    const read = bytes("{1}{2}");
+    r.remember(1, [read.subarray(0, 3), read.subarray(3)], 0);
+    read.fill(0);
+    expect(r.list(1)).toEqual(["{1}", "{2}"]);
+  });
+
+  it("forgets dropped and idle apps", () => {
+    const r = new RecentBets(5);
+    r.remember(1, [bytes("a")], 0);
+    r.remember(2, [bytes("b")], 0);
+    r.remember(3, [bytes("c")], 5000);
+    expect(r.dropApps((id) => id === 1)).toBe(1);
+    expect(r.evictIdle(6000, 2000)).toBe(1);
+    expect(r.list(2)).toEqual([]);
+    expect((r.list(3))).toEqual(["c"]);
+    expect(r.appCount).toBe(1);
+  });
+
+  it("remembers nothing with a limit of 0, and refuses a negative one", () => {
+    const r = new RecentBets(0);
+    r.remember(1, [bytes("a")], 0);
+    expect(r.list(1)).toEqual([]);
+    expect(r.appCount).toBe(0);
+    expect(() => new RecentBets(-1)).toThrow(RangeError);
+  });
+});
