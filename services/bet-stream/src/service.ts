@@ -2,7 +2,7 @@
  * bet-stream: consumes every Moneypot bet (`names.upstream.betsAll`), keeps only the apps
  * of the partitions this replica holds, samples each app's stream (sampler.ts) and
  * publishes the chosen bets as `new_bets` fan-out messages (`names.fanout.bets(app_id)`).
- * A bet is parsed and validated once and forwarded as the JSON text it arrived in.
+ * A bet is parsed and validated once and forwarded as the bytes it arrived in.
  * Answers `betsRecent` for the apps it holds. See docs/BETS.md.
  */
 import { randomBytes } from "node:crypto";
@@ -215,7 +215,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
         subject = names.fanout.bets(emission.appId);
         fanoutSubjects.set(emission.appId, subject);
       }
-      // One message per app and window (split above MAX_BETS_PER_MESSAGE): with thousands
+      // One message per app and window (split above MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_BYTES): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
       for (const msg of betFanoutMessages(emission.items)) nc.publish(subject, msg);
       counters.published += emission.items.length;
