@@ -4,8 +4,8 @@
  * `createBetGenerator` is pure and seeded; `publishBets` sends its bets at a steady rate.
  */
 import { encode, type MoneypotBet, type Names } from "@socketpot/contracts";
-import { DEFAULT_SCORE_CONFIG } from "./score";
 import { seededRandom } from "@socketpot/service-kit";
+import { DEFAULT_SCORE_CONFIG } from "./score";
 
 export interface BetGeneratorOptions {
   /** Seed of the pseudo-random generator (same seed, same bets). */
@@ -32,7 +32,6 @@ export interface BetGenerator {
 }
 
 const PLINKO_PAYOUTS = [1000, 130, 26, 9, 4, 2, 0.2, 0.2, 0.2, 0.2, 0.2, 2, 4, 9, 26, 130, 1000];
-
 
 export function createBetGenerator(options: BetGeneratorOptions = {}): BetGenerator {
   const random = seededRandom(options.seed ?? 1);
