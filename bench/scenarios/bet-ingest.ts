@@ -41,8 +41,10 @@ const { workerData, parentPort } = require("node:worker_threads");
     let sent = 0;
     const deadline = Date.now() + job.maxMs;
     while (sent < job.total && Date.now() < deadline) {
-      const room = job.window - (sent - Atomics.load(progress, 0));
-      if (room <= 0) { await new Promise((r) => setImmediate(r)); continue; }
+      const done = Atomics.load(progress, 0);
+      const room = job.window - (sent - done);
+      // Sleep (not spin) until the consumer has made progress: this thread shares the cores with it.
+      if (room <= 0) { await Atomics.waitAsync(progress, 0, done, 50).value; continue; }
       const k = Math.min(room, job.total - sent, 1000);
       for (let i = 0; i < k; i++) { const j = (sent + i) % n; nc.publish(subjects[j], payloads[j]); }
       sent += k;
@@ -118,7 +120,10 @@ function generate(apps: number, size: number): Uint8Array[] {
 async function measure(pub: Publisher, load: Workload, processed: () => number, total: number, window: number): Promise<{ rate: number; seconds: number }> {
   const base = processed();
   Atomics.store(pub.progress, 0, 0);
-  const timer = setInterval(() => Atomics.store(pub.progress, 0, processed() - base), 2);
+  const timer = setInterval(() => {
+    Atomics.store(pub.progress, 0, processed() - base);
+    Atomics.notify(pub.progress, 0);
+  }, 2);
   const start = performance.now();
   try {
     const sent = await pub.run({ load_id: load.id, total, window, maxMs: 60_000 });
