@@ -23,6 +23,18 @@ describe("RecentBets", () => {
     expect(r.list(1)).toEqual(["{1}", "{2}"]);
   });
 
+  it("keeps bets of any size across many windows (its buffer is compacted and grows)", () => {
+    const r = new RecentBets(4);
+    const sent: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      // Mostly small bets, now and then one far larger than the buffer was sized for.
+      const bet = `{"id":${i},"pad":"${"x".repeat(i % 50 === 0 ? 5000 + i : (i * 37) % 700)}"}`;
+      sent.push(bet);
+      r.remember(7, [bytes(bet)], i);
+      expect(r.list(7)).toEqual(sent.slice(-4));
+    }
+  });
+
   it("forgets dropped and idle apps", () => {
     const r = new RecentBets(5);
     r.remember(1, [bytes("a")], 0);
