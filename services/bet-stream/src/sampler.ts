@@ -72,6 +72,13 @@ export class WindowSampler<T> {
   readonly perWindow: number;
   private readonly apps = new Map<number, AppState<T>>();
   private dirty: AppState<T>[] = [];
+  /**
+   * Entries of closed windows and replaced heap entries, reused by `offer`: an entry lives
+   * for up to a window, long enough for the garbage collector to move it out of the young
+   * generation, so at thousands of apps allocating one per bet is what the collector spends
+   * its time on.
+   */
+  private readonly spare: Entry<T>[] = [];
   private seq = 0;
   private lastFlush: number | undefined;
   readonly stats: SamplerStats = { offered: 0, emitted: 0, dropped: 0, jackpots: 0, maxRate: 0 };
@@ -113,20 +120,32 @@ export class WindowSampler<T> {
       app.dirty = true;
       this.dirty.push(app);
     }
-    const entry: Entry<T> = { item, score, seq: this.seq++ };
+    const seq = this.seq++;
     if (jackpot) {
-      app.jackpots.push(entry);
+      app.jackpots.push(this.entry(item, score, seq));
       return;
     }
     const heap = app.heap;
     if (heap.length < this.config.ratePerSecond) {
-      heap.push(entry);
+      heap.push(this.entry(item, score, seq));
       siftUp(heap, heap.length - 1);
     } else if (score > heap[0]!.score) {
       // At an equal score the new (later) bet is the less interesting: it loses.
-      heap[0] = entry;
+      const replaced = heap[0]!;
+      replaced.item = item;
+      replaced.score = score;
+      replaced.seq = seq;
       siftDown(heap, 0);
     }
+  }
+
+  private entry(item: T, score: number, seq: number): Entry<T> {
+    const entry = this.spare.pop();
+    if (entry === undefined) return { item, score, seq };
+    entry.item = item;
+    entry.score = score;
+    entry.seq = seq;
+    return entry;
   }
 
   /**
@@ -201,27 +220,27 @@ export class WindowSampler<T> {
     const seen = app.seen;
     const jackpots = app.jackpots;
     const heap = app.heap;
-    let chosen: Entry<T>[];
-    if (seen <= available) {
-      // Everything fits: the heap holds every non-jackpot bet of the window.
-      chosen = jackpots.length === 0 ? heap : heap.concat(jackpots);
-    } else {
-      const slots = Math.max(0, Math.min(available, share) - jackpots.length);
-      chosen = jackpots.slice();
-      if (slots > 0) {
-        // Best `slots` of the heap: sort descending by score, ties to the earlier bet.
-        const best = heap.slice().sort(byInterest);
-        for (let i = 0; i < slots && i < best.length; i++) chosen.push(best[i]!);
-      }
+    // The heap's entries that pass are heap[0, passing): all of them when the whole window
+    // fits the budget, else the `slots` most interesting (the jackpots take their slots first).
+    let passing = heap.length;
+    if (seen > available) {
+      passing = Math.min(heap.length, Math.max(0, Math.min(available, share) - jackpots.length));
+      if (passing > 0 && passing < heap.length) sortRange(heap, heap.length, byInterest);
     }
-    if (chosen.length > 1) chosen.sort(bySeq);
+    // In arrival order: the passing entries sorted, merged with the jackpots (kept in arrival order).
+    sortRange(heap, passing, bySeq);
     const items: T[] = [];
-    for (const entry of chosen) items.push(entry.item);
+    for (let i = 0, j = 0; i < passing || j < jackpots.length; ) {
+      if (j === jackpots.length || (i < passing && heap[i]!.seq < jackpots[j]!.seq)) items.push(heap[i++]!.item);
+      else items.push(jackpots[j++]!.item);
+    }
     const jackpotCount = jackpots.length;
     this.stats.jackpots += jackpotCount;
     this.stats.emitted += items.length;
     this.stats.dropped += seen - items.length;
-    // The arrays are reused by the next window (`chosen` may be one of them: items are copied out).
+    // The arrays and entries are reused by the next windows.
+    for (const entry of heap) this.spare.push(entry);
+    for (const entry of jackpots) this.spare.push(entry);
     heap.length = 0;
     jackpots.length = 0;
     app.seen = 0;
@@ -235,6 +254,24 @@ export class WindowSampler<T> {
       if (app.logNormalTotal > this.stats.maxRate) this.stats.maxRate = app.logNormalTotal;
     }
     return items;
+  }
+}
+
+/** Sorts entries[0, n) in place: by insertion for the few bets a window of one app usually holds. */
+function sortRange<T>(entries: Entry<T>[], n: number, compare: (a: Entry<T>, b: Entry<T>) => number): void {
+  if (n > 16) {
+    const sorted = entries.slice(0, n).sort(compare);
+    for (let i = 0; i < n; i++) entries[i] = sorted[i]!;
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const e = entries[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(entries[j]!, e) > 0) {
+      entries[j + 1] = entries[j]!;
+      j--;
+    }
+    entries[j + 1] = e;
   }
 }
 

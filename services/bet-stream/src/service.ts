@@ -26,9 +26,10 @@ import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
 import { PartitionLeases } from "./leases";
 import { RecentBets } from "./recent-bets";
-import { RATE_INTERVAL_MS, WindowSampler } from "./sampler";
+import { RATE_INTERVAL_MS, WindowSampler, type Emission } from "./sampler";
 import { DEFAULT_SCORE_CONFIG, isJackpot, scoreBet, type ScoreConfig } from "./score";
 import { ThrottledLog } from "./throttled-log";
+import { WindowBytes } from "./window-bytes";
 
 export const BET_STREAM_VERSION = "0.1.0";
 
@@ -92,10 +93,11 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   // A byte-order mark stays in the text, so JSON.parse refuses it: the bytes are forwarded as they are.
   const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
   /**
-   * Each bet is kept as the bytes it arrived in (a view into the connection's read buffer
-   * while its window is open) and is never serialized again.
+   * Each bet is kept as the bytes it arrived in (copied into `windowBytes` while its window
+   * is open; the sampler holds its index) and is never serialized again.
    */
-  const sampler = new WindowSampler<Uint8Array>({
+  const windowBytes = new WindowBytes();
+  const sampler = new WindowSampler<number>({
     ratePerSecond: config.BETS_RATE_PER_SECOND,
     windowMs: config.BETS_WINDOW_MS,
   });
@@ -189,7 +191,13 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       return;
     }
     counters.accepted++;
-    sampler.offer(appId, data, scoreBet(bet, scoreConfig), isJackpot(bet, scoreConfig), tickNow);
+    const score = scoreBet(bet, scoreConfig);
+    const jackpot = isJackpot(bet, scoreConfig);
+    if (!jackpot && !sampler.admits(appId, score)) {
+      sampler.countRejected(appId);
+      return;
+    }
+    sampler.offer(appId, windowBytes.add(data), score, jackpot, tickNow);
   }
 
   function flush(): void {
@@ -205,7 +213,15 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     tickNow = t;
     counters.windows++;
     refreshActive(t);
-    for (const emission of sampler.flush(t)) {
+    try {
+      publishEmissions(sampler.flush(t), t);
+    } finally {
+      windowBytes.clear();
+    }
+  }
+
+  function publishEmissions(emissions: Emission<number>[], t: number): void {
+    for (const emission of emissions) {
       if (active[emission.appId % P] === 0) {
         counters.lost += emission.items.length;
         continue;
@@ -215,11 +231,12 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
         subject = names.fanout.bets(emission.appId);
         fanoutSubjects.set(emission.appId, subject);
       }
+      const bets = emission.items.map((index) => windowBytes.get(index));
       // One message per app and window (split above MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_BYTES): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
-      for (const msg of betFanoutMessages(emission.items)) nc.publish(subject, msg);
-      counters.published += emission.items.length;
-      recent.remember(emission.appId, emission.items, t);
+      for (const msg of betFanoutMessages(bets)) nc.publish(subject, msg);
+      counters.published += bets.length;
+      recent.remember(emission.appId, bets, t);
     }
   }
 

@@ -51,6 +51,25 @@ describe("WindowSampler", () => {
     expect(ids(e!.items)).toEqual([3, 5, 7]);
   });
 
+  it("chooses what a plain sort of the window would, at small and large rates", () => {
+    let seed = 1;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (const rate of [1, 3, 10, 40, 200]) {
+      for (let trial = 0; trial < 50; trial++) {
+        const s = sampler(rate, 250);
+        const n = 1 + Math.floor(random() * rate * 3);
+        const bets = Array.from({ length: n }, (_, i) => ({ id: i, score: Math.floor(random() * 8), jackpot: random() < 0.05 }));
+        offer(s, 1, bets, 0);
+        const jackpots = bets.filter((b) => b.jackpot);
+        const others = bets.filter((b) => !b.jackpot);
+        const slots = Math.max(0, Math.min(rate, s.perWindow) - jackpots.length);
+        const best = [...others].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, slots);
+        const expected = n <= rate ? bets : [...jackpots, ...best].sort((a, b) => a.id - b.id);
+        expect(ids(s.flush(250)[0]?.items ?? []), `rate ${rate}, trial ${trial}`).toEqual(ids(expected));
+      }
+    }
+  });
+
   it("breaks score ties in favour of the earlier bet", () => {
     const s = sampler(2, 500); // 1 per window
     offer(s, 1, range(1, 50, 4), 0);
