@@ -24,6 +24,7 @@ import {
 import { onceStop } from "@socketpot/service-kit";
 import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
+import { FanoutPublisher } from "./fanout-publisher";
 import { PartitionLeases } from "./leases";
 import { RecentBets } from "./recent-bets";
 import { RATE_INTERVAL_MS, WindowSampler, type Emission } from "./sampler";
@@ -110,7 +111,13 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
   /** Upstream subjects are `<prefix><app_id>`. */
   const prefix = names.upstream.bets(0).slice(0, -1);
-  const fanoutSubjects = new Map<number, string>();
+  const publisher = new FanoutPublisher({
+    natsUrl: config.NATS_URL,
+    name: `socketpot-bet-stream-fanout-${replicaId}`,
+    subject: names.fanout.bets,
+    fallback: nc,
+    log,
+  });
 
   const leases = new PartitionLeases({
     nc,
@@ -226,18 +233,14 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
         counters.lost += emission.items.length;
         continue;
       }
-      let subject = fanoutSubjects.get(emission.appId);
-      if (subject === undefined) {
-        subject = names.fanout.bets(emission.appId);
-        fanoutSubjects.set(emission.appId, subject);
-      }
       const bets = emission.items.map((index) => windowBytes.get(index));
       // One message per app and window (split above MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_BYTES): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
-      for (const msg of betFanoutMessages(bets)) nc.publish(subject, msg);
+      for (const msg of betFanoutMessages(bets)) publisher.add(emission.appId, msg);
       counters.published += bets.length;
       recent.remember(emission.appId, bets, t);
     }
+    publisher.send();
   }
 
   function stats(): BetStreamStats {
@@ -286,6 +289,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     // Stop intake, then send what the open windows chose, then give the partitions back.
     await sub?.drain().catch(() => undefined);
     flush();
+    await publisher.close();
     await service?.stop().catch(() => undefined);
     await leases.stop();
     await nc.flush().catch(() => undefined);
@@ -297,6 +301,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     stats,
     stop,
     async start() {
+      await publisher.start();
       await leases.start();
       refreshActive(now());
       sub = nc.subscribe(names.upstream.betsAll, {

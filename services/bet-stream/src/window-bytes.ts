@@ -1,3 +1,5 @@
+import { grown } from "./grown";
+
 /**
  * The bytes of the bets offered to the sampler in the open windows, copied out of the
  * connection's read buffer into one growing buffer and named by an index, until the
@@ -51,11 +53,4 @@ export class WindowBytes {
     this.count = 0;
     this.end = 0;
   }
-}
-
-/** A copy of `array`'s first `used` elements in an array of at least `needed` (at least twice as long). */
-function grown<A extends Uint8Array | Int32Array>(array: A, used: number, needed: number): A {
-  const next = new (array.constructor as new (length: number) => A)(Math.max(array.length * 2, needed));
-  next.set(array.subarray(0, used));
-  return next;
 }

@@ -1,0 +1,129 @@
+/**
+ * Publishes bet-stream's `new_bets` messages from a thread of its own, on a NATS
+ * connection of its own (fanout-publisher-thread.mjs).
+ *
+ * At thousands of busy apps every bet is published again, one message per app and window,
+ * and publishing (the protocol line, buffering, socket writes) took a fifth of the main
+ * thread, which must also decode and validate every upstream bet: on its own thread it runs
+ * beside them (docs/BETS.md, "Performance").
+ *
+ * The messages of one flush travel as one batch: one buffer, transferred rather than
+ * copied, and an index of (app_id, offset, length). One thread publishes the batches in the
+ * order they were sent, on one connection, so an app's messages keep their order.
+ *
+ * Should the thread fail (it logs why), the messages sent after that are published on the
+ * service's own connection: slower, never lost silently.
+ */
+import { Worker } from "node:worker_threads";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { grown } from "./grown";
+
+export interface FanoutPublisherOptions {
+  /** NATS servers, as in NATS_URL (comma-separated). */
+  natsUrl: string;
+  /** Connection name. */
+  name: string;
+  /** The subject of app `id`'s messages. */
+  subject: (appId: number) => string;
+  /** Publishes when the thread is not running. */
+  fallback: NatsConnection;
+  log: Logger;
+}
+
+const THREAD_URL = new URL("./fanout-publisher-thread.mjs", import.meta.url);
+
+export class FanoutPublisher {
+  private worker: Worker | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly prefix: string;
+  private bytes = new Uint8Array(1 << 16);
+  private index = new Int32Array(3 * 1024);
+  private used = 0;
+  private count = 0;
+
+  constructor(private readonly opts: FanoutPublisherOptions) {
+    this.prefix = opts.subject(0).slice(0, -1);
+    if (opts.subject(12345) !== `${this.prefix}12345`) throw new Error("an app's fan-out subject must end in its id");
+  }
+
+  /** Starts the thread and its connection; if it cannot start, messages go out on the fallback connection. */
+  async start(): Promise<void> {
+    const worker = new Worker(THREAD_URL, {
+      workerData: { servers: this.opts.natsUrl.split(","), name: this.opts.name, subjectPrefix: this.prefix },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const settle = (err?: Error) => {
+          worker.off("message", onReady).off("error", settle).off("exit", onExit);
+          if (err) reject(err);
+          else resolve();
+        };
+        const onReady = () => settle();
+        const onExit = (code: number) => settle(new Error(`exited with code ${code}`));
+        worker.on("message", onReady).on("error", settle).on("exit", onExit);
+      });
+    } catch (err) {
+      this.opts.log.error({ err: (err as Error).message }, "fan-out publisher thread did not start; publishing new_bet on the main connection");
+      await worker.terminate();
+      return;
+    }
+    worker.on("error", (err) => this.opts.log.error({ err: err.message }, "fan-out publisher thread failed; publishing new_bet on the main connection"));
+    worker.on("exit", () => {
+      if (this.worker === worker) this.worker = undefined;
+    });
+    // The service's own connection keeps the process alive; a thread left over by a failed start must not.
+    worker.unref();
+    this.worker = worker;
+  }
+
+  /** Adds a message for an app to the current batch. */
+  add(appId: number, message: Uint8Array): void {
+    if (this.used + message.length > this.bytes.length) this.bytes = grown(this.bytes, this.used, this.used + message.length);
+    if (3 * this.count + 3 > this.index.length) this.index = grown(this.index, 3 * this.count, 3 * this.count + 3);
+    this.bytes.set(message, this.used);
+    this.index[3 * this.count] = appId;
+    this.index[3 * this.count + 1] = this.used;
+    this.index[3 * this.count + 2] = message.length;
+    this.used += message.length;
+    this.count++;
+  }
+
+  /** Hands the current batch to the thread (publishes it on the fallback connection if the thread is not running). */
+  send(): void {
+    if (this.count === 0) return;
+    const { bytes, index, count, used } = this;
+    this.used = 0;
+    this.count = 0;
+    if (this.worker === undefined) {
+      for (let i = 0; i < count; i++) {
+        const start = index[3 * i + 1]!;
+        this.opts.fallback.publish(this.opts.subject(index[3 * i]!), bytes.slice(start, start + index[3 * i + 2]!));
+      }
+      return;
+    }
+    this.worker.postMessage({ type: "batch", bytes: bytes.buffer, index: index.buffer, count }, [bytes.buffer, index.buffer]);
+    // The buffers now belong to the thread; the next batch starts in new ones, sized for one like this.
+    this.bytes = new Uint8Array(Math.max(1 << 16, used + (used >> 2)));
+    this.index = new Int32Array(Math.max(3 * 1024, 3 * count + ((3 * count) >> 2)));
+  }
+
+  /** Sends the current batch, waits until the thread has published everything and closed its connection. */
+  close(): Promise<void> {
+    this.send();
+    this.closing ??= this.closeThread();
+    return this.closing;
+  }
+
+  private async closeThread(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    this.worker = undefined;
+    await new Promise<void>((resolve) => {
+      worker.once("message", () => resolve());
+      worker.once("exit", () => resolve());
+      worker.postMessage({ type: "close" });
+    });
+    await worker.terminate();
+  }
+}

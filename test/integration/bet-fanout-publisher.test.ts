@@ -1,0 +1,65 @@
+/**
+ * bet-stream's fan-out publisher thread, against a real NATS server: every message of every
+ * batch arrives, each app's in order; close() returns once they are out; and when the
+ * thread cannot connect, the service's own connection publishes them instead.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { FanoutPublisher } from "@socketpot/bet-stream";
+import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
+
+const APPS = 50;
+const text = new TextEncoder();
+
+/** Publishes `batches` batches of `perApp` messages per app ("<app>:<n>"), returns what arrived per app. */
+async function roundTrip(ns: TestNamespace, url: string, batches: number, perApp: number) {
+  const received = new Map<number, string[]>();
+  const sub = ns.nc.subscribe(ns.names.fanout.bets(1).replace(/1$/, "*"), {
+    callback: (_err, msg) => {
+      const [app, n] = new TextDecoder().decode(msg.data).split(":");
+      const list = received.get(Number(app)) ?? [];
+      list.push(n!);
+      received.set(Number(app), list);
+    },
+  });
+  await ns.nc.flush();
+  const errors: string[] = [];
+  const log = pino({ level: "error" }, { write: (line: string) => errors.push(line) });
+  const publisher = new FanoutPublisher({ natsUrl: url, name: "test-fanout", subject: ns.names.fanout.bets, fallback: ns.nc, log });
+  await publisher.start();
+  let n = 0;
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < perApp; i++, n++) for (let app = 1; app <= APPS; app++) publisher.add(app, text.encode(`${app}:${n}`));
+    publisher.send();
+  }
+  await publisher.close();
+  // The server delivers what it received before answering this connection's PING: when
+  // close() has waited for the last publish, everything is here after one round trip.
+  await ns.nc.flush();
+  sub.unsubscribe();
+  return { received, errors, sent: n };
+}
+
+describe("FanoutPublisher", () => {
+  let ns: TestNamespace;
+  beforeAll(async () => {
+    ns = await createTestNamespace();
+  });
+  afterAll(async () => {
+    await ns.cleanup();
+  });
+
+  it("publishes every message of every batch, each app's in order, before close() returns", async () => {
+    const { received, errors, sent } = await roundTrip(ns, natsUrl(), 20, 50);
+    expect(errors).toEqual([]);
+    const expected = Array.from({ length: sent }, (_, i) => String(i));
+    for (let app = 1; app <= APPS; app++) expect(received.get(app), `app ${app}`).toEqual(expected);
+  });
+
+  it("publishes on the service's connection when its thread cannot connect", async () => {
+    const { received, errors, sent } = await roundTrip(ns, "nats://127.0.0.1:1", 3, 10);
+    expect(errors.join("")).toContain("fan-out publisher thread did not start");
+    const expected = Array.from({ length: sent }, (_, i) => String(i));
+    for (let app = 1; app <= APPS; app++) expect(received.get(app), `app ${app}`).toEqual(expected);
+  });
+});
