@@ -72,13 +72,6 @@ export class WindowSampler<T> {
   readonly perWindow: number;
   private readonly apps = new Map<number, AppState<T>>();
   private dirty: AppState<T>[] = [];
-  /**
-   * Entries of closed windows and replaced heap entries, reused by `offer`: an entry lives
-   * for up to a window, long enough for the garbage collector to move it out of the young
-   * generation, so at thousands of apps allocating one per bet is what the collector spends
-   * its time on.
-   */
-  private readonly spare: Entry<T>[] = [];
   private seq = 0;
   private lastFlush: number | undefined;
   readonly stats: SamplerStats = { offered: 0, emitted: 0, dropped: 0, jackpots: 0, maxRate: 0 };
@@ -120,32 +113,20 @@ export class WindowSampler<T> {
       app.dirty = true;
       this.dirty.push(app);
     }
-    const seq = this.seq++;
+    const entry: Entry<T> = { item, score, seq: this.seq++ };
     if (jackpot) {
-      app.jackpots.push(this.entry(item, score, seq));
+      app.jackpots.push(entry);
       return;
     }
     const heap = app.heap;
     if (heap.length < this.config.ratePerSecond) {
-      heap.push(this.entry(item, score, seq));
+      heap.push(entry);
       siftUp(heap, heap.length - 1);
     } else if (score > heap[0]!.score) {
       // At an equal score the new (later) bet is the less interesting: it loses.
-      const replaced = heap[0]!;
-      replaced.item = item;
-      replaced.score = score;
-      replaced.seq = seq;
+      heap[0] = entry;
       siftDown(heap, 0);
     }
-  }
-
-  private entry(item: T, score: number, seq: number): Entry<T> {
-    const entry = this.spare.pop();
-    if (entry === undefined) return { item, score, seq };
-    entry.item = item;
-    entry.score = score;
-    entry.seq = seq;
-    return entry;
   }
 
   /**
@@ -238,9 +219,7 @@ export class WindowSampler<T> {
     this.stats.jackpots += jackpotCount;
     this.stats.emitted += items.length;
     this.stats.dropped += seen - items.length;
-    // The arrays and entries are reused by the next windows.
-    for (const entry of heap) this.spare.push(entry);
-    for (const entry of jackpots) this.spare.push(entry);
+    // The arrays are reused by the next window (items were copied out).
     heap.length = 0;
     jackpots.length = 0;
     app.seen = 0;
