@@ -27,17 +27,19 @@ async function roundTrip(ns: TestNamespace, url: string, batches: number, perApp
   const log = pino({ level: "error" }, { write: (line: string) => errors.push(line) });
   const publisher = new FanoutPublisher({ natsUrl: url, name: "test-fanout", subject: ns.names.fanout.bets, fallback: ns.nc, log });
   await publisher.start();
+  const threaded = publisher.threaded;
   let n = 0;
   for (let b = 0; b < batches; b++) {
     for (let i = 0; i < perApp; i++, n++) for (let app = 1; app <= APPS; app++) publisher.add(app, text.encode(`${app}:${n}`));
     publisher.send();
   }
   await publisher.close();
+  expect(publisher.threaded).toBe(false);
   // The server delivers what it received before answering this connection's PING: when
   // close() has waited for the last publish, everything is here after one round trip.
   await ns.nc.flush();
   sub.unsubscribe();
-  return { received, errors, sent: n };
+  return { received, errors, sent: n, threaded };
 }
 
 describe("FanoutPublisher", () => {
@@ -50,14 +52,16 @@ describe("FanoutPublisher", () => {
   });
 
   it("publishes every message of every batch, each app's in order, before close() returns", async () => {
-    const { received, errors, sent } = await roundTrip(ns, natsUrl(), 20, 50);
+    const { received, errors, sent, threaded } = await roundTrip(ns, natsUrl(), 20, 50);
     expect(errors).toEqual([]);
+    expect(threaded).toBe(true);
     const expected = Array.from({ length: sent }, (_, i) => String(i));
     for (let app = 1; app <= APPS; app++) expect(received.get(app), `app ${app}`).toEqual(expected);
   });
 
   it("publishes on the service's connection when its thread cannot connect", async () => {
-    const { received, errors, sent } = await roundTrip(ns, "nats://127.0.0.1:1", 3, 10);
+    const { received, errors, sent, threaded } = await roundTrip(ns, "nats://127.0.0.1:1", 3, 10);
+    expect(threaded).toBe(false);
     expect(errors.join("")).toContain("fan-out publisher thread did not start");
     const expected = Array.from({ length: sent }, (_, i) => String(i));
     for (let app = 1; app <= APPS; app++) expect(received.get(app), `app ${app}`).toEqual(expected);

@@ -163,6 +163,7 @@ describe("bet feed", () => {
       expect(normal).toBeLessThanOrEqual(CHECK_MAX);
     }
     expect(bs.service.stats().max_app_rate).toBeLessThanOrEqual(RATE);
+    expect(bs.service.stats().publisher_thread).toBe(true);
     const normalTotal = times.filter((t) => !t.jackpot).length;
     // ~10 s of traffic: at most 10 budgets (+1 for a partial second at each end), and the budget is used.
     expect(normalTotal).toBeLessThanOrEqual(RATE * 12);

@@ -77,6 +77,11 @@ export class FanoutPublisher {
     this.worker = worker;
   }
 
+  /** Whether messages go out from the thread (false before start, after close, or after the thread failed). */
+  get threaded(): boolean {
+    return this.worker !== undefined;
+  }
+
   /** Adds a message for an app to the current batch. */
   add(appId: number, message: Uint8Array): void {
     if (this.used + message.length > this.bytes.length) this.bytes = grown(this.bytes, this.used, this.used + message.length);

@@ -66,6 +66,8 @@ export interface BetStreamStats {
   max_app_rate: number;
   /** Windows closed so far (one per BETS_WINDOW_MS). */
   windows: number;
+  /** Whether new_bets messages go out from the publisher thread (false: on the main connection, the thread having failed). */
+  publisher_thread: boolean;
   apps: number;
   partitions: number[];
   active_partitions: number;
@@ -259,6 +261,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       jackpots: sampler.stats.jackpots,
       max_app_rate: sampler.stats.maxRate,
       windows: counters.windows,
+      publisher_thread: publisher.threaded,
       apps: sampler.appCount,
       partitions: leases.owned(),
       active_partitions: activeCount,
