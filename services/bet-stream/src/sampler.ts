@@ -20,6 +20,8 @@
  * than one window.
  */
 
+import { TopHeap } from "./top-heap";
+
 export const RATE_INTERVAL_MS = 1000;
 
 export interface SamplerConfig {
@@ -34,17 +36,18 @@ export interface Emission<T> {
   items: T[];
 }
 
-interface Entry<T> {
+/** A jackpot of the open window (rare: an object each). */
+interface Jackpot<T> {
   item: T;
-  score: number;
   seq: number;
 }
 
 interface AppState<T> {
   appId: number;
-  /** Min-heap (see `less`) of the window's best non-jackpot entries, at most `ratePerSecond`. */
-  heap: Entry<T>[];
-  jackpots: Entry<T>[];
+  /** The window's best non-jackpot bets, at most `ratePerSecond`. */
+  heap: TopHeap<T>;
+  /** The window's jackpots, in arrival order. */
+  jackpots: Jackpot<T>[];
   /** Bets offered in the current window (jackpots included). */
   seen: number;
   /** Emissions within the last RATE_INTERVAL_MS: [time, count] pairs, oldest first. */
@@ -93,7 +96,7 @@ export class WindowSampler<T> {
     if (app === undefined) {
       app = {
         appId,
-        heap: [],
+        heap: new TopHeap<T>(this.config.ratePerSecond),
         jackpots: [],
         seen: 0,
         logTimes: [],
@@ -113,20 +116,10 @@ export class WindowSampler<T> {
       app.dirty = true;
       this.dirty.push(app);
     }
-    const entry: Entry<T> = { item, score, seq: this.seq++ };
-    if (jackpot) {
-      app.jackpots.push(entry);
-      return;
-    }
-    const heap = app.heap;
-    if (heap.length < this.config.ratePerSecond) {
-      heap.push(entry);
-      siftUp(heap, heap.length - 1);
-    } else if (score > heap[0]!.score) {
-      // At an equal score the new (later) bet is the less interesting: it loses.
-      heap[0] = entry;
-      siftDown(heap, 0);
-    }
+    const seq = this.seq++;
+    if (jackpot) app.jackpots.push({ item, seq });
+    // At an equal score the new (later) bet is the less interesting: it loses.
+    else app.heap.offer(score, seq, item);
   }
 
   /**
@@ -136,8 +129,7 @@ export class WindowSampler<T> {
    */
   admits(appId: number, score: number): boolean {
     const app = this.apps.get(appId);
-    if (app === undefined || app.heap.length < this.config.ratePerSecond) return true;
-    return score > app.heap[0]!.score;
+    return app === undefined || app.heap.admits(score);
   }
 
   /** Counts a bet the caller dropped because `admits` said it could not be chosen. */
@@ -201,18 +193,14 @@ export class WindowSampler<T> {
     const seen = app.seen;
     const jackpots = app.jackpots;
     const heap = app.heap;
-    // The heap's entries that pass are heap[0, passing): all of them when the whole window
-    // fits the budget, else the `slots` most interesting (the jackpots take their slots first).
-    let passing = heap.length;
-    if (seen > available) {
-      passing = Math.min(heap.length, Math.max(0, Math.min(available, share) - jackpots.length));
-      if (passing > 0 && passing < heap.length) sortRange(heap, heap.length, byInterest);
-    }
-    // In arrival order: the passing entries sorted, merged with the jackpots (kept in arrival order).
-    sortRange(heap, passing, bySeq);
+    // All of the heap's bets pass when the whole window fits the budget, else the most
+    // interesting ones in the slots the jackpots leave.
+    const passing = seen <= available ? heap.size : Math.max(0, Math.min(available, share) - jackpots.length);
+    const chosen = heap.best(passing);
+    // In arrival order: the chosen bets merged with the jackpots (kept in arrival order).
     const items: T[] = [];
-    for (let i = 0, j = 0; i < passing || j < jackpots.length; ) {
-      if (j === jackpots.length || (i < passing && heap[i]!.seq < jackpots[j]!.seq)) items.push(heap[i++]!.item);
+    for (let i = 0, j = 0; i < chosen.length || j < jackpots.length; ) {
+      if (j === jackpots.length || (i < chosen.length && heap.seqAt(chosen[i]!) < jackpots[j]!.seq)) items.push(heap.itemAt(chosen[i++]!));
       else items.push(jackpots[j++]!.item);
     }
     const jackpotCount = jackpots.length;
@@ -220,7 +208,7 @@ export class WindowSampler<T> {
     this.stats.emitted += items.length;
     this.stats.dropped += seen - items.length;
     // The arrays are reused by the next window (items were copied out).
-    heap.length = 0;
+    heap.clear();
     jackpots.length = 0;
     app.seen = 0;
     if (items.length > 0) {
@@ -234,64 +222,4 @@ export class WindowSampler<T> {
     }
     return items;
   }
-}
-
-/** Sorts entries[0, n) in place: by insertion for the few bets a window of one app usually holds. */
-function sortRange<T>(entries: Entry<T>[], n: number, compare: (a: Entry<T>, b: Entry<T>) => number): void {
-  if (n > 16) {
-    const sorted = entries.slice(0, n).sort(compare);
-    for (let i = 0; i < n; i++) entries[i] = sorted[i]!;
-    return;
-  }
-  for (let i = 1; i < n; i++) {
-    const e = entries[i]!;
-    let j = i - 1;
-    while (j >= 0 && compare(entries[j]!, e) > 0) {
-      entries[j + 1] = entries[j]!;
-      j--;
-    }
-    entries[j + 1] = e;
-  }
-}
-
-/** Arrival order. */
-function bySeq<T>(a: Entry<T>, b: Entry<T>): number {
-  return a.seq - b.seq;
-}
-
-/** Most interesting first: higher score, then the earlier bet. */
-function byInterest<T>(a: Entry<T>, b: Entry<T>): number {
-  return b.score - a.score || a.seq - b.seq;
-}
-
-/** Heap order: lower score first; at equal scores the later bet is the less interesting. */
-function less<T>(a: Entry<T>, b: Entry<T>): boolean {
-  return a.score < b.score || (a.score === b.score && a.seq > b.seq);
-}
-
-function siftUp<T>(heap: Entry<T>[], i: number): void {
-  const e = heap[i]!;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const parent = heap[p]!;
-    if (!less(e, parent)) break;
-    heap[i] = parent;
-    i = p;
-  }
-  heap[i] = e;
-}
-
-function siftDown<T>(heap: Entry<T>[], i: number): void {
-  const n = heap.length;
-  const e = heap[i]!;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
-    if (!less(heap[c]!, e)) break;
-    heap[i] = heap[c]!;
-    i = c;
-  }
-  heap[i] = e;
 }
