@@ -5,21 +5,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { MAX_BETS_PER_MESSAGE } from "@socketpot/contracts";
 import { FanoutPublisher } from "@socketpot/bet-stream";
 import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
 
 const APPS = 50;
 const text = new TextEncoder();
 
-/** Publishes `batches` batches of `perApp` messages per app ("<app>:<n>"), returns what arrived per app. */
+/** Publishes `batches` batches of `perApp` bets per app ({"app":a,"n":n}), returns the bets' n that arrived, per app. */
 async function roundTrip(ns: TestNamespace, url: string, batches: number, perApp: number) {
-  const received = new Map<number, string[]>();
+  const received = new Map<number, number[]>();
   const sub = ns.nc.subscribe(ns.names.fanout.bets(1).replace(/1$/, "*"), {
     callback: (_err, msg) => {
-      const [app, n] = new TextDecoder().decode(msg.data).split(":");
-      const list = received.get(Number(app)) ?? [];
-      list.push(n!);
-      received.set(Number(app), list);
+      const { bets } = JSON.parse(new TextDecoder().decode(msg.data)) as { bets: { app: number; n: number }[] };
+      for (const bet of bets) {
+        const list = received.get(bet.app) ?? [];
+        list.push(bet.n);
+        received.set(bet.app, list);
+      }
     },
   });
   await ns.nc.flush();
@@ -30,7 +33,7 @@ async function roundTrip(ns: TestNamespace, url: string, batches: number, perApp
   const threaded = publisher.threaded;
   let n = 0;
   for (let b = 0; b < batches; b++) {
-    for (let i = 0; i < perApp; i++, n++) for (let app = 1; app <= APPS; app++) publisher.add(app, text.encode(`${app}:${n}`));
+    for (let i = 0; i < perApp; i++, n++) for (let app = 1; app <= APPS; app++) publisher.add(app, [text.encode(JSON.stringify({ app, n }))]);
     publisher.send();
   }
   await publisher.close();
@@ -55,15 +58,37 @@ describe("FanoutPublisher", () => {
     const { received, errors, sent, threaded } = await roundTrip(ns, natsUrl(), 20, 50);
     expect(errors).toEqual([]);
     expect(threaded).toBe(true);
-    const expected = Array.from({ length: sent }, (_, i) => String(i));
+    const expected = Array.from({ length: sent }, (_, i) => i);
     for (let app = 1; app <= APPS; app++) expect(received.get(app), `app ${app}`).toEqual(expected);
+  });
+
+  it("splits an app's bets into new_bets messages of at most MAX_BETS_PER_MESSAGE, in order", async () => {
+    const sizes: number[] = [];
+    const ids: number[] = [];
+    const sub = ns.nc.subscribe(ns.names.fanout.bets(7), {
+      callback: (_err, msg) => {
+        const { bets } = JSON.parse(new TextDecoder().decode(msg.data)) as { bets: { n: number }[] };
+        sizes.push(bets.length);
+        ids.push(...bets.map((b) => b.n));
+      },
+    });
+    await ns.nc.flush();
+    const publisher = new FanoutPublisher({ natsUrl: natsUrl(), name: "test-fanout", subject: ns.names.fanout.bets, fallback: ns.nc, log: pino({ level: "silent" }) });
+    await publisher.start();
+    const count = 2 * MAX_BETS_PER_MESSAGE + 50;
+    publisher.add(7, Array.from({ length: count }, (_, n) => text.encode(JSON.stringify({ n }))));
+    await publisher.close();
+    await ns.nc.flush();
+    sub.unsubscribe();
+    expect(sizes).toEqual([MAX_BETS_PER_MESSAGE, MAX_BETS_PER_MESSAGE, 50]);
+    expect(ids).toEqual(Array.from({ length: count }, (_, n) => n));
   });
 
   it("publishes on the service's connection when its thread cannot connect", async () => {
     const { received, errors, sent, threaded } = await roundTrip(ns, "nats://127.0.0.1:1", 3, 10);
     expect(threaded).toBe(false);
     expect(errors.join("")).toContain("fan-out publisher thread did not start");
-    const expected = Array.from({ length: sent }, (_, i) => String(i));
+    const expected = Array.from({ length: sent }, (_, i) => i);
     for (let app = 1; app <= APPS; app++) expect(received.get(app), `app ${app}`).toEqual(expected);
   });
 });

@@ -17,6 +17,7 @@
 import { Worker } from "node:worker_threads";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { betFanoutEnd, betFanoutSize, writeBetFanout } from "@socketpot/contracts";
 import { grown } from "./grown";
 
 export interface FanoutPublisherOptions {
@@ -82,16 +83,24 @@ export class FanoutPublisher {
     return this.worker !== undefined;
   }
 
-  /** Adds a message for an app to the current batch. */
-  add(appId: number, message: Uint8Array): void {
-    if (this.used + message.length > this.bytes.length) this.bytes = grown(this.bytes, this.used, this.used + message.length);
-    if (3 * this.count + 3 > this.index.length) this.index = grown(this.index, 3 * this.count, 3 * this.count + 3);
-    this.bytes.set(message, this.used);
-    this.index[3 * this.count] = appId;
-    this.index[3 * this.count + 1] = this.used;
-    this.index[3 * this.count + 2] = message.length;
-    this.used += message.length;
-    this.count++;
+  /**
+   * Adds the `new_bets` messages that carry an app's bets (each as UTF-8 JSON, in order) to
+   * the current batch, written straight into it (see betFanoutMessages).
+   */
+  add(appId: number, bets: readonly Uint8Array[]): void {
+    for (let start = 0; start < bets.length; ) {
+      const end = betFanoutEnd(bets, start);
+      const size = betFanoutSize(bets, start, end);
+      if (this.used + size > this.bytes.length) this.bytes = grown(this.bytes, this.used, this.used + size);
+      if (3 * this.count + 3 > this.index.length) this.index = grown(this.index, 3 * this.count, 3 * this.count + 3);
+      writeBetFanout(bets, start, end, this.bytes, this.used);
+      this.index[3 * this.count] = appId;
+      this.index[3 * this.count + 1] = this.used;
+      this.index[3 * this.count + 2] = size;
+      this.used += size;
+      this.count++;
+      start = end;
+    }
   }
 
   /** Hands the current batch to the thread (publishes it on the fallback connection if the thread is not running). */

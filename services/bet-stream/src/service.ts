@@ -13,7 +13,6 @@ import {
   BetsRecentRequest,
   MAX_BET_BYTES,
   MoneypotBet,
-  betFanoutMessages,
   createNames,
   decode,
   encode,
@@ -238,7 +237,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       const bets = emission.items.map((index) => windowBytes.get(index));
       // One message per app and window (split above MAX_BETS_PER_MESSAGE bets or MAX_BET_FANOUT_BYTES): with thousands
       // of apps, a message per bet would double the messages NATS and the gateways handle.
-      for (const msg of betFanoutMessages(bets)) publisher.add(emission.appId, msg);
+      publisher.add(emission.appId, bets);
       counters.published += bets.length;
       recent.remember(emission.appId, bets, t);
     }

@@ -59,28 +59,46 @@ const COMMA = 0x2c;
  */
 export function betFanoutMessages(betJson: readonly Uint8Array[]): Buffer[] {
   const out: Buffer[] = [];
-  let start = 0;
-  while (start < betJson.length) {
-    let end = start + 1;
-    let bytes = betJson[start]!.length;
-    while (end < betJson.length && end - start < MAX_BETS_PER_MESSAGE && bytes + betJson[end]!.length <= MAX_BET_FANOUT_BYTES) {
-      bytes += betJson[end]!.length;
-      end++;
-    }
-    const msg = Buffer.allocUnsafe(NEW_BETS_HEAD.length + bytes + (end - start - 1) + NEW_BETS_TAIL.length);
-    // TypedArray#set rather than Buffer#copy: a window of one app is a few bets, and this runs per app and window.
-    msg.set(NEW_BETS_HEAD, 0);
-    let at = NEW_BETS_HEAD.length;
-    for (let i = start; i < end; i++) {
-      if (i > start) msg[at++] = COMMA;
-      msg.set(betJson[i]!, at);
-      at += betJson[i]!.length;
-    }
-    msg.set(NEW_BETS_TAIL, at);
+  for (let start = 0; start < betJson.length; ) {
+    const end = betFanoutEnd(betJson, start);
+    const msg = Buffer.allocUnsafe(betFanoutSize(betJson, start, end));
+    writeBetFanout(betJson, start, end, msg, 0);
     out.push(msg);
     start = end;
   }
   return out;
+}
+
+/** Where the `new_bets` message that starts with betJson[start] ends (exclusive): see betFanoutMessages. */
+export function betFanoutEnd(betJson: readonly Uint8Array[], start: number): number {
+  let end = start + 1;
+  let bytes = betJson[start]!.length;
+  while (end < betJson.length && end - start < MAX_BETS_PER_MESSAGE && bytes + betJson[end]!.length <= MAX_BET_FANOUT_BYTES) {
+    bytes += betJson[end]!.length;
+    end++;
+  }
+  return end;
+}
+
+/** The size in bytes of the `new_bets` message carrying betJson[start, end). */
+export function betFanoutSize(betJson: readonly Uint8Array[], start: number, end: number): number {
+  let bytes = NEW_BETS_HEAD.length + (end - start - 1) + NEW_BETS_TAIL.length;
+  for (let i = start; i < end; i++) bytes += betJson[i]!.length;
+  return bytes;
+}
+
+/** Writes the `new_bets` message carrying betJson[start, end) into `target` at `at`; returns the offset after it. */
+export function writeBetFanout(betJson: readonly Uint8Array[], start: number, end: number, target: Uint8Array, at: number): number {
+  // TypedArray#set rather than Buffer#copy: a window of one app is a few bets, and this runs per app and window.
+  target.set(NEW_BETS_HEAD, at);
+  at += NEW_BETS_HEAD.length;
+  for (let i = start; i < end; i++) {
+    if (i > start) target[at++] = COMMA;
+    target.set(betJson[i]!, at);
+    at += betJson[i]!.length;
+  }
+  target.set(NEW_BETS_TAIL, at);
+  return at + NEW_BETS_TAIL.length;
 }
 
 /** The bets of a bet fan-out message, in order. */
