@@ -1,7 +1,8 @@
 /**
  * bet-stream: consumes every Moneypot bet (`names.upstream.betsAll`), keeps only the apps
  * of the partitions this replica holds, samples each app's stream (sampler.ts) and
- * publishes the chosen bets as `new_bets` fan-out messages (`names.fanout.bets(app_id)`).
+ * publishes the chosen bets as `new_bets` fan-out messages (`names.fanout.bets(app_id)`),
+ * from a thread of their own (fanout-publisher.ts).
  * A bet is parsed and validated once and forwarded as the bytes it arrived in.
  * Answers `betsRecent` for the apps it holds. See docs/BETS.md.
  */
