@@ -8,6 +8,7 @@
 //        message i is bytes[index[3i+1], +index[3i+2]) for app index[3i], on subjectPrefix + app
 //      { type: "close" }
 // out: { type: "ready" } | { type: "closed" }   (a failure ends the thread with its error)
+//      { type: "status", status, server }      (disconnects, reconnects and errors, for the log)
 import { parentPort, workerData } from "node:worker_threads";
 import { connect } from "@nats-io/transport-node";
 
@@ -18,6 +19,13 @@ const nc = await connect({
   reconnectTimeWait: 500,
   timeout: 5_000,
 });
+(async () => {
+  for await (const s of nc.status()) {
+    if (s.type === "disconnect" || s.type === "reconnect" || s.type === "error") {
+      parentPort.postMessage({ type: "status", status: s.type, server: "server" in s ? String(s.server) : undefined });
+    }
+  }
+})().catch(() => undefined);
 /** @type {Map<number, string>} */
 const subjects = new Map();
 

@@ -34,6 +34,9 @@ export interface FanoutPublisherOptions {
 
 const THREAD_URL = new URL("./fanout-publisher-thread.mjs", import.meta.url);
 
+/** What the thread says (see fanout-publisher-thread.mjs). */
+type ThreadMessage = { type: "ready" } | { type: "closed" } | { type: "status"; status: string; server?: string };
+
 export class FanoutPublisher {
   private worker: Worker | undefined;
   private closing: Promise<void> | undefined;
@@ -60,7 +63,9 @@ export class FanoutPublisher {
           if (err) reject(err);
           else resolve();
         };
-        const onReady = () => settle();
+        const onReady = (m: ThreadMessage) => {
+          if (m.type === "ready") settle();
+        };
         const onExit = (code: number) => settle(new Error(`exited with code ${code}`));
         worker.on("message", onReady).on("error", settle).on("exit", onExit);
       });
@@ -69,6 +74,9 @@ export class FanoutPublisher {
       await worker.terminate();
       return;
     }
+    worker.on("message", (m: ThreadMessage) => {
+      if (m.type === "status") this.opts.log.warn({ nats: m.status, server: m.server, connection: this.opts.name }, "nats connection status");
+    });
     worker.on("error", (err) => this.opts.log.error({ err: err.message }, "fan-out publisher thread failed; publishing new_bet on the main connection"));
     worker.on("exit", () => {
       if (this.worker === worker) this.worker = undefined;
@@ -134,7 +142,9 @@ export class FanoutPublisher {
     if (worker === undefined) return;
     this.worker = undefined;
     await new Promise<void>((resolve) => {
-      worker.once("message", () => resolve());
+      worker.on("message", (m: ThreadMessage) => {
+        if (m.type === "closed") resolve();
+      });
       worker.once("exit", () => resolve());
       worker.postMessage({ type: "close" });
     });
