@@ -118,8 +118,7 @@ export class WindowSampler<T> {
     }
     const seq = this.seq++;
     if (jackpot) app.jackpots.push({ item, seq });
-    // At an equal score the new (later) bet is the less interesting: it loses.
-    else app.heap.offer(score, seq, item);
+    else app.heap.offer(score, seq, item); // at an equal score the later bet is the less interesting
   }
 
   /**
