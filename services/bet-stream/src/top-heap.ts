@@ -67,12 +67,6 @@ export class TopHeap<T> {
     this.items.length = 0;
   }
 
-  /** Heap order: a before b when a is the less interesting. */
-  private lessAt(i: number, score: number, seq: number): boolean {
-    const s = this.scores[i]!;
-    return s < score || (s === score && this.seqs[i]! > seq);
-  }
-
   private move(to: number, from: number): void {
     this.scores[to] = this.scores[from]!;
     this.seqs[to] = this.seqs[from]!;
@@ -89,9 +83,7 @@ export class TopHeap<T> {
   private siftUp(i: number, score: number, seq: number, item: T): void {
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      // The new bet goes above its parent when it is the less interesting of the two.
-      const s = this.scores[parent]!;
-      if (!(score < s || (score === s && seq > this.seqs[parent]!))) break;
+      if (!lessInteresting(score, seq, this.scores[parent]!, this.seqs[parent]!)) break;
       this.move(i, parent);
       i = parent;
     }
@@ -106,8 +98,8 @@ export class TopHeap<T> {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.lessAt(r, this.scores[l]!, this.seqs[l]!) ? r : l;
-      if (!this.lessAt(c, score, seq)) break;
+      const c = r < n && lessInteresting(this.scores[r]!, this.seqs[r]!, this.scores[l]!, this.seqs[l]!) ? r : l;
+      if (!lessInteresting(this.scores[c]!, this.seqs[c]!, score, seq)) break;
       this.move(i, c);
       i = c;
     }
@@ -131,4 +123,9 @@ export class TopHeap<T> {
       positions[j + 1] = p;
     }
   }
+}
+
+/** Heap order (the root is the least interesting): a lower score, or the same score and a later arrival. */
+function lessInteresting(score: number, seq: number, otherScore: number, otherSeq: number): boolean {
+  return score < otherScore || (score === otherScore && seq > otherSeq);
 }
