@@ -22,6 +22,12 @@ interface AppBets {
 
 /** Initial bytes per remembered bet (a generated bet is about 300 bytes); an app's buffer grows when its bets are larger. */
 const BYTES_PER_BET = 512;
+/**
+ * An app's buffer starts with room for at most this many bets (16 KiB) and grows as its
+ * bets come: with a large BETS_RECENT, an app that sends a bet now and then must not cost
+ * BETS_RECENT x 512 bytes.
+ */
+const INITIAL_BETS = 32;
 
 export class RecentBets {
   private readonly apps = new Map<number, AppBets>();
@@ -42,7 +48,7 @@ export class RecentBets {
     let app = this.apps.get(appId);
     if (app === undefined) {
       app = {
-        bytes: new Uint8Array(this.limit * BYTES_PER_BET),
+        bytes: new Uint8Array(Math.min(this.limit, INITIAL_BETS) * BYTES_PER_BET),
         starts: new Int32Array(this.limit),
         lengths: new Int32Array(this.limit),
         head: 0,

@@ -35,6 +35,15 @@ describe("RecentBets", () => {
     }
   });
 
+  it("sizes an app's buffer by the bets it holds, not by a large limit", () => {
+    const r = new RecentBets(1000);
+    const before = process.memoryUsage().arrayBuffers;
+    for (let app = 1; app <= 1000; app++) r.remember(app, [bytes(`{"id":${app}}`)], 0);
+    // Sized by the limit, 1,000 apps would take over 500 MB; sized for their one bet, a few tens.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 * 1024);
+    expect(r.list(1000)).toEqual(['{"id":1000}']);
+  });
+
   it("forgets dropped and idle apps", () => {
     const r = new RecentBets(5);
     r.remember(1, [bytes("a")], 0);
