@@ -5,8 +5,8 @@
  */
 import { createNames } from "@socketpot/contracts";
 import { connectNats, createLogger } from "@socketpot/service-kit";
-import { DEMO_FILE, readDemoFile } from "./dev/demo-seed";
-import { createDemoTraffic } from "./dev/traffic";
+import { createDemoTraffic } from "@socketpot/simulator";
+import { DEMO_FILE, readDemoFile } from "./dev/demo-file";
 
 const log = createLogger("demo-traffic", process.env.LOG_LEVEL ?? "info");
 

@@ -14,9 +14,9 @@ import { connect } from "@nats-io/transport-node";
 import { createNames } from "@socketpot/contracts";
 import { checkDependencies } from "@socketpot/service-kit";
 import { prepareChatDatabase } from "./dev/database";
-import { DEMO_FILE, demoEnabled, demoInfo, demoUrl, seedDemo, writeDemoFile } from "./dev/demo-seed";
+import { createDemoTraffic, demoEnabled, demoInfo, demoUrl, seedDemo, type TrafficSimulator } from "@socketpot/simulator";
+import { DEMO_FILE, writeDemoFile } from "./dev/demo-file";
 import { startService, stopAll, type ManagedProcess } from "./dev/processes";
-import { createDemoTraffic, type TrafficSimulator } from "./dev/traffic";
 
 const env = {
   ...process.env,

@@ -21,7 +21,8 @@ import { StorageType, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { MoneypotBet, betFanoutMessages, createNames, encode, type Names } from "@socketpot/contracts";
-import { BetStreamEnv, WindowSampler, createBetGenerator, createBetStreamService, createBetValidator, isJackpot, scoreBet } from "@socketpot/bet-stream";
+import { BetStreamEnv, WindowSampler, createBetStreamService, createBetValidator, isJackpot, scoreBet } from "@socketpot/bet-stream";
+import { createBetGenerator } from "@socketpot/simulator";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 

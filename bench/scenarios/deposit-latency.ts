@@ -21,7 +21,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { createNames, encode, type Names, type WalletEvent } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
-import { ensureWalletResources, publishWalletEvent } from "@socketpot/wallet-watcher";
+import { ensureWalletResources } from "@socketpot/wallet-watcher";
+import { publishWalletEvent } from "@socketpot/simulator";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEADLINE_MS = 100_000;

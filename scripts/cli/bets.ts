@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { Svcm } from "@nats-io/services";
-import { publishBets } from "@socketpot/bet-stream";
+import { publishBets } from "@socketpot/simulator";
 import { UsageError, requireFlag, type CliCommand } from "./command";
 
 const options = {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { WalletEvent } from "@socketpot/contracts";
-import { publishWalletEvent } from "@socketpot/wallet-watcher";
+import { publishWalletEvent, randomTxid } from "@socketpot/simulator";
 import { UsageError, intFlag, requireFlag, type CliCommand } from "./command";
 
 const options = {
@@ -18,8 +18,6 @@ const options = {
 } as const;
 
 type Values = Record<string, string | boolean | undefined>;
-
-const randomTxid = () => randomBytes(32).toString("hex");
 
 function common(values: Values) {
   const eventId = typeof values["event-id"] === "string" ? values["event-id"] : `cli-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { betIdBase, depositEvents, makeBet, publishBet, publishWalletEvent } from "../../scripts/dev/traffic";
+import { betIdBase, depositEvents, makeBet, publishBet, publishWalletEvent } from "@socketpot/simulator";
 import { launchBrowser, openPage, screenshot, type TrackedPage } from "../support/browser";
 import { startStack, type Stack } from "../support/stack";
 import type { SeededUser } from "../support/directory";

@@ -3,16 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DirectoryReader, openDirectoryBucket } from "@socketpot/service-kit";
-import {
-  DEMO_USERS,
-  DemoInfo,
-  demoEnabled,
-  demoInfo,
-  demoUrl,
-  readDemoFile,
-  seedDemo,
-  writeDemoFile,
-} from "../../scripts/dev/demo-seed";
+import { DEMO_USERS, DemoInfo, demoEnabled, demoInfo, demoUrl, seedDemo } from "@socketpot/simulator";
+import { readDemoFile, writeDemoFile } from "../../scripts/dev/demo-file";
 import { connected, connectClient, request, type AnyClient } from "../support/clients";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createTestNamespace, type TestNamespace } from "../support/nats";

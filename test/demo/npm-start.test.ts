@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { dropDatabase } from "@socketpot/chat";
 import { DirectoryReader, openDirectoryBucket } from "@socketpot/service-kit";
-import { DEMO_USERS, DemoInfo } from "../../scripts/dev/demo-seed";
+import { DEMO_USERS, DemoInfo } from "@socketpot/simulator";
 import { launchBrowser, openPage, screenshot } from "../support/browser";
 import { waitFor } from "../support/clients";
 import { databaseUrlFor } from "../support/database";

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { BetFanout, MAX_BET_BYTES, betsOf, decode, encode, toNewBet, type MoneypotBet } from "@socketpot/contracts";
-import { createBetGenerator, isJackpot, publishBets, scoreBet } from "@socketpot/bet-stream";
+import { isJackpot, scoreBet } from "@socketpot/bet-stream";
+import { createBetGenerator, publishBets } from "@socketpot/simulator";
 import { connected, connectClient, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";

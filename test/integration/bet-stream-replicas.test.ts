@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { BetFanout, betsOf, decode, type MoneypotBet } from "@socketpot/contracts";
-import { isJackpot, publishBets } from "@socketpot/bet-stream";
+import { isJackpot } from "@socketpot/bet-stream";
+import { publishBets } from "@socketpot/simulator";
 import { waitFor } from "../support/clients";
 import { natsUrl, createTestNamespace, type TestNamespace } from "../support/nats";
 import { replicaStats, spawnBetStream } from "../support/bet-stream";

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { depositEmits, type WalletEvent } from "@socketpot/contracts";
-import { ledger, publishWalletEvent } from "@socketpot/wallet-watcher";
+import { ledger } from "@socketpot/wallet-watcher";
+import { publishWalletEvent } from "@socketpot/simulator";
 import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";

@@ -4,4 +4,3 @@ export { createBetValidator, type BetVerdict } from "./bet-validator";
 export { FanoutPublisher, type FanoutPublisherOptions } from "./fanout-publisher";
 export { WindowSampler, RATE_INTERVAL_MS, type SamplerConfig, type Emission } from "./sampler";
 export { scoreBet, isJackpot, payoutMultiplier, DEFAULT_SCORE_CONFIG, type ScoreConfig } from "./score";
-export { createBetGenerator, publishBets, type BetGenerator, type BetGeneratorOptions, type PublishBetsOptions } from "./generator";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MoneypotBet } from "@socketpot/contracts";
 import { compileExact, createBetValidator, exactJsonSchema } from "../src/bet-validator";
-import { createBetGenerator } from "../src/generator";
+import { createBetGenerator } from "@socketpot/simulator";
 
 const validate = createBetValidator();
 const compiledAccepts = compileExact(MoneypotBet);

@@ -2,5 +2,4 @@ export { createWalletWatcherService, type WalletWatcherService, type WalletWatch
 export { WalletWatcherEnv, loadWalletWatcherConfig, type WalletWatcherConfig } from "./config";
 export * as ledger from "./ledger";
 export { ledgerKey } from "./store";
-export { publishWalletEvent } from "./publisher";
 export { ensureWalletResources, type WalletResources } from "./setup";

@@ -4,11 +4,11 @@
  * published exactly as Moneypot's own services publish it (upstream contract): bets on
  * `names.upstream.bets(app_id)`, wallet events to the wallet stream with `Nats-Msg-Id`.
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
-import { publishWalletEvent } from "@socketpot/wallet-watcher";
-import { MoneypotBet, WalletEvent, encode, type Names } from "@socketpot/contracts";
+import { MoneypotBet, encode, type Names } from "@socketpot/contracts";
+import { depositEvents, publishWalletEvent } from "./wallet";
 
 export interface SimUser {
   auth_id: number;
@@ -81,42 +81,11 @@ export function makeBet(opts: BetOptions): MoneypotBet {
   });
 }
 
-export function randomTxid(): string {
-  return randomBytes(32).toString("hex");
-}
-
-/** The two wallet events of one on-chain deposit: seen in the mempool, then confirmed. */
-export function depositEvents(input: {
-  appId: number;
-  authId: number;
-  amount: number;
-  /** Confirmed balance after the deposit confirms. */
-  balanceAfter: number;
-  txid?: string;
-  vout?: number;
-}): { seen: WalletEvent; confirmed: WalletEvent } {
-  const txid = input.txid ?? randomTxid();
-  const vout = input.vout ?? 0;
-  const base = { app_id: input.appId, auth_id: input.authId, txid, vout, amount: input.amount };
-  return {
-    seen: WalletEvent.parse({ ...base, type: "deposit_seen", event_id: `dep-${txid}-${vout}-seen` }),
-    confirmed: WalletEvent.parse({
-      ...base,
-      type: "deposit_confirmed",
-      event_id: `dep-${txid}-${vout}-confirmed`,
-      balance_after: input.balanceAfter,
-    }),
-  };
-}
-
 // ------------------------------------------------------------------ publishers
 
 export function publishBet(nc: NatsConnection, names: Names, bet: MoneypotBet): void {
   nc.publish(names.upstream.bets(bet.app_id), encode(MoneypotBet.parse(bet)));
 }
-
-/** JetStream publish with `Nats-Msg-Id` = `event_id`, as Moneypot's wallet services do. */
-export { publishWalletEvent };
 
 // ------------------------------------------------------------------ the simulator
 

@@ -2,9 +2,6 @@
  * The development demo: one app with an owner, a mod and two members, each with a stable
  * dev-only token, written idempotently to the directory. Never run in production.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Role, UUID_PATTERN, type Names } from "@socketpot/contracts";
@@ -58,9 +55,6 @@ export const DemoInfo = z.object({
 });
 export type DemoInfo = z.infer<typeof DemoInfo>;
 
-/** Where `npm start` keeps the demo info for the gateway and `npm run demo:traffic` (gitignored). */
-export const DEMO_FILE = path.join(fileURLToPath(new URL("../..", import.meta.url)), ".socketpot", "demo.json");
-
 /** Seeding happens in development only: never with NODE_ENV=production or SOCKETPOT_DEMO=off. */
 export function demoEnabled(env: Record<string, string | undefined>): boolean {
   if (env.NODE_ENV === "production") return false;
@@ -69,22 +63,6 @@ export function demoEnabled(env: Record<string, string | undefined>): boolean {
 
 export function demoInfo(seeded: { appId: number; users: DemoUser[] }, names: Names): DemoInfo {
   return DemoInfo.parse({ app_id: seeded.appId, app_name: DEMO_APP_NAME, namespace: names.namespace, users: seeded.users });
-}
-
-export async function writeDemoFile(file: string, info: DemoInfo): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
-  await rename(tmp, file);
-}
-
-export async function readDemoFile(file: string): Promise<DemoInfo | undefined> {
-  try {
-    const parsed = DemoInfo.safeParse(JSON.parse(await readFile(file, "utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The demo page URL that signs straight in as `user` (or anonymously); the token rides in the hash. */

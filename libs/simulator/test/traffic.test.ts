@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MoneypotBet, WalletEvent } from "@socketpot/contracts";
-import { betIdBase, depositEvents, makeBet } from "../../scripts/dev/traffic";
+import { betIdBase, makeBet } from "../src/traffic";
+import { depositEvents } from "../src/wallet";
 
 const user = { auth_id: 7, uname: "demo_member" };
 

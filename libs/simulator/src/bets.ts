@@ -5,7 +5,7 @@
  */
 import { encode, type MoneypotBet, type Names } from "@socketpot/contracts";
 import { seededRandom } from "@socketpot/service-kit";
-import { DEFAULT_SCORE_CONFIG } from "./score";
+import { DEFAULT_SCORE_CONFIG } from "@socketpot/bet-stream";
 
 export interface BetGeneratorOptions {
   /** Seed of the pseudo-random generator (same seed, same bets). */

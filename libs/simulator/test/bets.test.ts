@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MoneypotBet, createNames } from "@socketpot/contracts";
-import { createBetGenerator, publishBets } from "../src/generator";
-import { isJackpot } from "../src/score";
+import { isJackpot } from "@socketpot/bet-stream";
+import { createBetGenerator, publishBets } from "../src/bets";
 
 describe("createBetGenerator", () => {
   it("produces valid Moneypot bets of every kind", () => {
