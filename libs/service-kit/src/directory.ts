@@ -87,6 +87,36 @@ export class DirectoryReader {
     return user ? { user, tokenHash: hash, expiresAt } : undefined;
   }
 
+  private async list<S extends z.ZodType>(prefix: string, schema: S): Promise<Array<{ key: string; value: z.output<S> }>> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(`${prefix}>`)) keys.push(key);
+    const out: Array<{ key: string; value: z.output<S> }> = [];
+    for (const key of keys) {
+      const value = await getJson(this.kv, key, schema);
+      if (value !== undefined) out.push({ key, value });
+    }
+    return out;
+  }
+
+  async listApps(): Promise<AppRecord[]> {
+    return (await this.list("apps.", AppRecord)).map((e) => e.value).sort((a, b) => a.id - b.id);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.list("users.", UserRecord)).map((e) => e.value).sort((a, b) => a.auth_id - b.auth_id);
+  }
+
+  /** The auth_ids of the app's mods. */
+  async modsOf(appId: number): Promise<number[]> {
+    return (await this.list(`staff.${appId}.`, StaffRecord)).map((e) => e.value.auth_id).sort((a, b) => a - b);
+  }
+
+  /** Every live token's record with its hash (the raw token is never stored). */
+  async listTokens(): Promise<Array<TokenRecord & { hash: string }>> {
+    const entries = await this.list(directoryKeys.tokensPrefix, TokenRecord);
+    return entries.map((e) => ({ hash: e.key.slice(directoryKeys.tokensPrefix.length), ...e.value }));
+  }
+
   /**
    * Calls `onRevoked(hash)` for every token deleted from now on. Resolves once the watch
    * is established; returns a function that stops it.
@@ -102,48 +132,139 @@ export class DirectoryReader {
   }
 }
 
+/** A create found the key taken: the directory never overwrites on create. */
 export class DirectoryConflictError extends Error {
   override name = "DirectoryConflictError";
 }
 
+/**
+ * Writes the directory as Moneypot does (CLI, demo seeding, tests). Every create is a KV
+ * `create` (refused when the key exists), never a `put`; new ids come from the counters
+ * `seq.apps` / `seq.users`, which a create with an explicit id raises to at least that id.
+ */
 export class DirectoryWriter extends DirectoryReader {
+  private async counter(kind: "apps" | "users"): Promise<{ value: number; revision: number | undefined }> {
+    const entry = await this.kv.get(`seq.${kind}`);
+    const live = entry && entry.operation === "PUT" ? entry : undefined;
+    return { value: live ? Number(live.string()) || 0 : 0, revision: entry?.revision };
+  }
+
+  /** Compare-and-set the counter from `from` to `to`; false when another writer moved it first. */
+  private async moveCounter(kind: "apps" | "users", from: { revision: number | undefined }, to: number): Promise<boolean> {
+    try {
+      if (from.revision === undefined) await this.kv.create(`seq.${kind}`, String(to));
+      else await this.kv.update(`seq.${kind}`, String(to), from.revision);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private async nextId(kind: "apps" | "users"): Promise<number> {
-    const key = `seq.${kind}`;
     for (;;) {
+      const current = await this.counter(kind);
+      if (await this.moveCounter(kind, current, current.value + 1)) return current.value + 1;
+    }
+  }
+
+  /** Raises the counter to `id` unless it is there already, so that later new ids skip it. */
+  private async reserveId(kind: "apps" | "users", id: number): Promise<void> {
+    for (;;) {
+      const current = await this.counter(kind);
+      if (current.value >= id || (await this.moveCounter(kind, current, id))) return;
+    }
+  }
+
+  /** KV create; a taken key becomes a DirectoryConflictError with `message`. */
+  private async createKey(key: string, value: string, message: string): Promise<void> {
+    try {
+      await this.kv.create(key, value);
+    } catch (err) {
       const entry = await this.kv.get(key);
-      const current = entry && entry.operation === "PUT" ? Number(entry.string()) : 0;
-      const next = current + 1;
+      if (entry && entry.operation === "PUT") throw new DirectoryConflictError(message);
+      throw err;
+    }
+  }
+
+  /** Creates an app; refuses an id that exists. Without an id, takes the next free one. */
+  async createApp(input: { id?: number; name: string; owner_auth_id: number }): Promise<AppRecord> {
+    if (input.id !== undefined) {
+      const record = AppRecord.parse(input);
+      await this.createKey(directoryKeys.app(record.id), JSON.stringify(record), `app ${record.id} exists`);
+      await this.reserveId("apps", record.id);
+      return record;
+    }
+    for (;;) {
+      const record = AppRecord.parse({ ...input, id: await this.nextId("apps") });
       try {
-        if (entry) await this.kv.update(key, String(next), entry.revision);
-        else await this.kv.create(key, String(next));
-        return next;
-      } catch {
-        // another writer took this id; try the next one
+        await this.createKey(directoryKeys.app(record.id), JSON.stringify(record), `app ${record.id} exists`);
+        return record;
+      } catch (err) {
+        // An id created explicitly before the counter knew about it: take the next one.
+        if (!(err instanceof DirectoryConflictError)) throw err;
       }
     }
   }
 
-  async createApp(input: { id?: number; name: string; owner_auth_id: number }): Promise<AppRecord> {
-    const record = AppRecord.parse({ ...input, id: input.id ?? (await this.nextId("apps")) });
-    await this.kv.put(directoryKeys.app(record.id), JSON.stringify(record));
-    return record;
+  /** The app with this id, created when missing; a different app under the id is a conflict. */
+  async ensureApp(input: { id: number; name: string; owner_auth_id: number }): Promise<AppRecord> {
+    const existing = await this.getApp(input.id);
+    if (!existing) {
+      try {
+        return await this.createApp(input);
+      } catch (err) {
+        if (!(err instanceof DirectoryConflictError)) throw err;
+        return this.ensureApp(input);
+      }
+    }
+    if (existing.name !== input.name || existing.owner_auth_id !== input.owner_auth_id) {
+      throw new DirectoryConflictError(`app ${input.id} exists as "${existing.name}" (owner auth_id ${existing.owner_auth_id})`);
+    }
+    await this.reserveId("apps", input.id);
+    return existing;
   }
 
-  /** Creates a user; unames are unique case-insensitively. Idempotent for the same user. */
+  /**
+   * Creates a user; refuses a uname that is taken (case-insensitively) and an auth_id that
+   * exists. Without an auth_id, takes the next free one.
+   */
   async createUser(input: { auth_id?: number; uname: string }): Promise<UserRecord> {
-    const existing = await this.findUserByUname(input.uname);
-    if (existing) {
-      if (input.auth_id === undefined || existing.auth_id === input.auth_id) return existing;
-      throw new DirectoryConflictError(`uname ${input.uname} is taken by auth_id ${existing.auth_id}`);
+    const uname = UserRecord.shape.uname.parse(input.uname);
+    const taken = await this.findUserByUname(uname);
+    if (taken) throw new DirectoryConflictError(`uname ${uname} is taken by auth_id ${taken.auth_id}`);
+    for (;;) {
+      const explicit = input.auth_id !== undefined;
+      const record = UserRecord.parse({ uname, auth_id: input.auth_id ?? (await this.nextId("users")) });
+      // The user record first: an auth_id is never shared, even for a moment.
+      try {
+        await this.createKey(directoryKeys.user(record.auth_id), JSON.stringify(record), `auth_id ${record.auth_id} exists`);
+      } catch (err) {
+        if (explicit || !(err instanceof DirectoryConflictError)) throw err;
+        continue;
+      }
+      try {
+        await this.createKey(directoryKeys.uname(uname), JSON.stringify({ auth_id: record.auth_id }), `uname ${uname} is taken`);
+      } catch (err) {
+        await this.kv.delete(directoryKeys.user(record.auth_id)).catch(() => undefined);
+        throw err;
+      }
+      if (explicit) await this.reserveId("users", record.auth_id);
+      return record;
     }
-    const record = UserRecord.parse({ ...input, auth_id: input.auth_id ?? (await this.nextId("users")) });
+  }
+
+  /** The user with this uname, created when missing (demo seeding). */
+  async ensureUser(uname: string): Promise<UserRecord> {
+    const existing = await this.findUserByUname(uname);
+    if (existing) return existing;
     try {
-      await this.kv.create(directoryKeys.uname(record.uname), JSON.stringify({ auth_id: record.auth_id }));
-    } catch {
-      throw new DirectoryConflictError(`uname ${record.uname} is taken`);
+      return await this.createUser({ uname });
+    } catch (err) {
+      if (!(err instanceof DirectoryConflictError)) throw err;
+      const winner = await this.findUserByUname(uname);
+      if (winner) return winner;
+      throw err;
     }
-    await this.kv.put(directoryKeys.user(record.auth_id), JSON.stringify(record));
-    return record;
   }
 
   async addMod(appId: number, authId: number): Promise<void> {
@@ -157,22 +278,42 @@ export class DirectoryWriter extends DirectoryReader {
 
   /** Issues a new random token; the raw token is returned once and only its hash stored. */
   async issueToken(input: { app_id: number; auth_id: number; ttl_seconds?: number }): Promise<string> {
-    const token = randomUUID();
-    await this.storeToken(token, input);
-    return token;
+    return (await this.issueTokenRecord(input)).token;
   }
 
-  /** Stores a known token (demo seeding uses stable tokens). */
-  async storeToken(token: string, input: { app_id: number; auth_id: number; ttl_seconds?: number }): Promise<void> {
+  /** Like issueToken, with the record stored for it. */
+  async issueTokenRecord(input: { app_id: number; auth_id: number; ttl_seconds?: number }): Promise<{ token: string; record: TokenRecord }> {
+    const token = randomUUID();
+    return { token, record: await this.storeToken(token, input) };
+  }
+
+  /**
+   * Stores a known token (demo seeding uses stable tokens). Storing the same token for the
+   * same app and user again is a no-op; for anyone else it is a conflict.
+   */
+  async storeToken(token: string, input: { app_id: number; auth_id: number; ttl_seconds?: number }): Promise<TokenRecord> {
     const record = TokenRecord.parse({
       app_id: input.app_id,
       auth_id: input.auth_id,
       expires_at: input.ttl_seconds === undefined ? null : new Date(Date.now() + input.ttl_seconds * 1000).toISOString(),
     });
-    await this.kv.put(directoryKeys.token(tokenHash(token)), JSON.stringify(record));
+    const key = directoryKeys.token(tokenHash(token));
+    try {
+      await this.createKey(key, JSON.stringify(record), "the token exists");
+    } catch (err) {
+      if (!(err instanceof DirectoryConflictError)) throw err;
+      const existing = await getJson(this.kv, key, TokenRecord);
+      if (existing?.app_id !== record.app_id || existing.auth_id !== record.auth_id || existing.expires_at !== null || record.expires_at !== null) throw err;
+    }
+    return record;
   }
 
-  async revokeToken(token: string): Promise<void> {
-    await this.kv.delete(directoryKeys.token(tokenHash(token)));
+  /** Deletes the token; false when there was no such token. */
+  async revokeToken(token: string): Promise<boolean> {
+    const key = directoryKeys.token(tokenHash(token));
+    const entry = await this.kv.get(key);
+    if (!entry || entry.operation !== "PUT") return false;
+    await this.kv.delete(key);
+    return true;
   }
 }

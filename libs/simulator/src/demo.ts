@@ -32,11 +32,12 @@ export async function seedDemo(
   const writer = new DirectoryWriter(await openDirectoryBucket(nc, names));
   const users: DemoUser[] = [];
   for (const u of DEMO_USERS) {
-    const record = await writer.createUser({ uname: u.uname });
+    const record = await writer.ensureUser(u.uname);
     users.push({ ...u, auth_id: record.auth_id });
   }
   const owner = users[0]!;
-  await writer.createApp({ id: appId, name: DEMO_APP_NAME, owner_auth_id: owner.auth_id });
+  // ensureApp raises the app counter past the demo app: `directory app create` never reuses its id.
+  await writer.ensureApp({ id: appId, name: DEMO_APP_NAME, owner_auth_id: owner.auth_id });
   for (const u of users) {
     if (u.role === "MOD") await writer.addMod(appId, u.auth_id);
     await writer.storeToken(u.token, { app_id: appId, auth_id: u.auth_id });

@@ -8,6 +8,7 @@
  *   unames.<sha256(lowercase uname)> -> UnameRecord (uniqueness + lookup by name)
  *   staff.<app_id>.<auth_id>       -> StaffRecord
  *   tokens.<sha256(token)>         -> TokenRecord (a revoked token is a deleted key)
+ *   seq.apps, seq.users            -> the last id the CLI / demo seeding handed out (decimal)
  * The raw token is never stored.
  */
 import { createHash } from "node:crypto";
