@@ -10,6 +10,9 @@ export const CommonEnv = {
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   SOCKETPOT_NAMESPACE: Namespace.default(DEFAULT_NAMESPACE),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Port of /healthz, /readyz and /metrics (services other than the gateway); unset: none. */
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OPS_HOST: z.string().default("0.0.0.0"),
 };
 
 /** Integer from an env var (strings), with bounds. */

@@ -8,3 +8,6 @@ export * from "./directory";
 export * from "./preflight";
 export * from "./main";
 export * from "./random";
+export * from "./metrics";
+export * from "./readiness";
+export * from "./ops-http";

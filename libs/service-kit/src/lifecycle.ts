@@ -61,4 +61,6 @@ export function runMain(log: Logger, start: () => Promise<Stoppable>, stopDeadli
 export interface StartableService {
   start(): Promise<unknown>;
   stop(): Promise<void>;
+  /** True while the service can do its job (served as /readyz). */
+  ready(): Promise<boolean>;
 }

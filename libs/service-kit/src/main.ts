@@ -1,26 +1,35 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { createLogger } from "./logger";
 import { connectNats } from "./nats";
 import { runMain, type StartableService } from "./lifecycle";
+import { createMetricsRegistry, instrumentNats } from "./metrics";
+import { startOpsServer } from "./ops-http";
 
 /**
  * The whole `main.ts` of a NATS-connected service: read and validate its config, connect,
- * start, and on SIGTERM stop the service and drain the connection.
+ * start, serve /healthz, /readyz and /metrics on OPS_PORT when set, and on SIGTERM stop the
+ * service and drain the connection.
  */
-export function runNatsService<C extends { NATS_URL: string }>(
+export function runNatsService<C extends { NATS_URL: string; OPS_PORT?: number; OPS_HOST?: string }>(
   name: string,
   loadConfig: () => C,
-  create: (deps: { config: C; nc: NatsConnection; log: Logger }) => StartableService,
+  create: (deps: { config: C; nc: NatsConnection; log: Logger; metrics: Registry }) => StartableService,
 ): void {
   const log = createLogger(name, process.env.LOG_LEVEL);
   runMain(log, async () => {
     const config = loadConfig();
     const nc = await connectNats(config.NATS_URL, `socketpot-${name}`, log);
-    const service = create({ config, nc, log });
+    const metrics = createMetricsRegistry(name);
+    instrumentNats(metrics, nc);
+    const service = create({ config, nc, log, metrics });
     await service.start();
+    const ops = config.OPS_PORT === undefined ? undefined : await startOpsServer({ ready: () => service.ready(), metrics }, config.OPS_PORT, config.OPS_HOST);
+    if (ops) log.info({ port: ops.port }, "serving /healthz, /readyz and /metrics");
     return {
       async stop() {
+        ops?.server.close();
         await service.stop();
         await nc.drain();
       },

@@ -21,10 +21,11 @@ import {
   type NewBet,
   type RpcReply,
 } from "@socketpot/contracts";
-import { onceStop } from "@socketpot/service-kit";
+import { natsReady, onceStop, readiness, type Registry } from "@socketpot/service-kit";
 import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
 import { FanoutPublisher } from "./fanout-publisher";
+import { registerBetStreamMetrics } from "./metrics";
 import { PartitionLeases } from "./leases";
 import { RecentBets } from "./recent-bets";
 import { RATE_INTERVAL_MS, WindowSampler, type Emission } from "./sampler";
@@ -40,6 +41,8 @@ export interface BetStreamDeps {
   log: Logger;
   /** Clock (milliseconds); tests may inject one. */
   now?: () => number;
+  /** Where its metrics go (the process registry in production). */
+  metrics?: Registry;
 }
 
 export interface BetStreamStats {
@@ -79,6 +82,8 @@ export interface BetStreamService {
   start(): Promise<void>;
   stop(): Promise<void>;
   stats(): BetStreamStats;
+  /** True while it samples: started, NATS reachable. */
+  ready(): Promise<boolean>;
 }
 
 export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
@@ -286,7 +291,10 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     return encode(reply);
   }
 
+  let stopping = false;
+  const stopped = () => stopping;
   const stop = onceStop(async () => {
+    stopping = true;
     if (flushTimer) clearInterval(flushTimer);
     if (evictTimer) clearInterval(evictTimer);
     // Stop intake, then send what the open windows chose, then give the partitions back.
@@ -299,10 +307,14 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     log.info(stats(), "bet-stream stopped");
   });
 
+  let started = false;
+  if (deps.metrics) registerBetStreamMetrics(deps.metrics, stats);
+
   return {
     replicaId,
     stats,
     stop,
+    ready: readiness({ started: () => started && !stopped(), nats: () => natsReady(nc) }),
     async start() {
       await publisher.start();
       await leases.start();
@@ -347,6 +359,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       }, Math.min(60_000, config.BETS_APP_IDLE_MS));
       evictTimer.unref?.();
       await nc.flush();
+      started = true;
       log.info({ partitions: leases.owned(), rate: config.BETS_RATE_PER_SECOND, window_ms: config.BETS_WINDOW_MS }, "bet-stream ready");
     },
   };

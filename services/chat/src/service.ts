@@ -21,13 +21,17 @@ import {
   onceStop,
   openDirectoryBucket,
   registerService,
+  natsReady,
+  readiness,
   serveRpc,
+  type Registry,
   type Service,
 } from "@socketpot/service-kit";
 import type { ChatConfig } from "./config";
 import { applyMigrations, createPrisma, ensureDatabase, type ChatPrisma } from "./database";
 import { postMessage, type DirectoryLookup, type PostingOptions } from "./posting";
 import { ChatRepository } from "./repository";
+import { createChatMetrics } from "./metrics";
 
 export interface ChatDeps {
   config: ChatConfig;
@@ -37,6 +41,8 @@ export interface ChatDeps {
   prisma?: ChatPrisma;
   /** Directory lookups for commands; by default the directory KV bucket of the namespace. */
   directory?: DirectoryLookup;
+  /** Where its metrics go (the process registry in production). */
+  metrics?: Registry;
 }
 
 export interface ChatService {
@@ -45,6 +51,8 @@ export interface ChatService {
   stop(): Promise<void>;
   /** Runs one reaper round now (tests and the leave path use it). */
   reap(): Promise<void>;
+  /** True while it can serve: started, NATS reachable. */
+  ready(): Promise<boolean>;
 }
 
 const QUEUE = "socketpot-chat";
@@ -83,6 +91,9 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
     maxSeconds: config.CHAT_MAX_MUTE_SECONDS,
     rateLimit: { count: config.CHAT_RATE_LIMIT_COUNT, windowMs: config.CHAT_RATE_LIMIT_WINDOW_MS },
   };
+
+  const metrics = deps.metrics ? createChatMetrics(deps.metrics) : undefined;
+  const timed = <T>(operation: "join" | "post" | "leave", work: () => Promise<T>) => (metrics ? metrics.timed(operation, work) : work());
 
   const publish = (appId: number, event: ChatFanout) => nc.publish(names.fanout.chat(appId), encode(event));
 
@@ -220,9 +231,9 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
         reapAfter(config.CHAT_PRESENCE_LINGER_MS);
         return {};
       };
-      serveRpc(service, "join", rpcs.chatJoin, (req) => track(join(req)), log);
-      serveRpc(service, "post", rpcs.chatPost, (req) => track(post(req)), log);
-      serveRpc(service, "leave", rpcs.chatLeave, (req) => track(leave(req)), log);
+      serveRpc(service, "join", rpcs.chatJoin, (req) => track(timed("join", () => join(req))), log);
+      serveRpc(service, "post", rpcs.chatPost, (req) => track(timed("post", () => post(req))), log);
+      serveRpc(service, "leave", rpcs.chatLeave, (req) => track(timed("leave", () => leave(req))), log);
       subscribeLiveness(r);
       await nc.flush();
       healthySince = Date.now();
@@ -242,5 +253,6 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
       if (ownPrisma) await prisma?.$disconnect();
     }),
     reap,
+    ready: readiness({ started: () => repo !== undefined && !stopped, nats: () => natsReady(nc) }),
   };
 }

@@ -34,6 +34,8 @@ export interface GatewayService {
   stop(): Promise<void>;
   /** Relayed: client emits from fan-out messages; rejected: fan-out messages that failed validation. */
   stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number; rejected: number };
+  /** True while it can authenticate and relay: started, NATS and the directory reachable. */
+  ready(): Promise<boolean>;
 }
 
 export function newGatewayId(): string {
@@ -51,17 +53,19 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
   let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
   let stopWatch: (() => void) | undefined;
 
+  async function ready(): Promise<boolean> {
+    if (stopping || nc.isClosed() || !directory) return false;
+    await directory.kv.status();
+    return true;
+  }
+
   // Registered before socket.io attaches: engine.io then hands it only the requests that are
   // not its own (a listener added afterwards would also answer /socket.io/ polling requests).
   const http = createServer(
     createHttpHandler({
       publicDir: config.PUBLIC_DIR === "" ? undefined : (config.PUBLIC_DIR ?? DEFAULT_PUBLIC_DIR),
       demoFile: config.DEMO_FILE || undefined,
-      async ready() {
-        if (stopping || nc.isClosed() || !directory) return false;
-        await directory.kv.status();
-        return true;
-      },
+      ready,
     }),
   );
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
@@ -84,6 +88,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
 
   return {
     gatewayId,
+    ready,
     io,
     http,
     async start() {

@@ -7,17 +7,20 @@
 import { jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createNames } from "@socketpot/contracts";
-import { onceStop, registerService, type Logger, type Service } from "@socketpot/service-kit";
+import { natsReady, onceStop, readiness, registerService, type Logger, type Registry, type Service } from "@socketpot/service-kit";
 import { Semaphore } from "./concurrency";
 import type { WalletWatcherConfig } from "./config";
 import { createProcessor, emptyCounters, streamCursor, type Counters } from "./processor";
 import { ensureWalletResources, type WalletResources } from "./setup";
 import { createKvLedgerStore, type LedgerStore } from "./store";
+import { createWalletWatcherMetrics } from "./metrics";
 
 export interface WalletWatcherDeps {
   config: WalletWatcherConfig;
   nc: NatsConnection;
   log: Logger;
+  /** Where its metrics go (the process registry in production). */
+  metrics?: Registry;
 }
 
 export interface WalletWatcherService {
@@ -29,9 +32,11 @@ export interface WalletWatcherService {
   /** The ledger store (read-only use: tests, operations). */
   store(): LedgerStore;
   resources(): WalletResources;
+  /** True while it consumes: started, NATS reachable. */
+  ready(): Promise<boolean>;
 }
 
-export function createWalletWatcherService({ config, nc, log }: WalletWatcherDeps): WalletWatcherService {
+export function createWalletWatcherService({ config, nc, log, metrics: registry }: WalletWatcherDeps): WalletWatcherService {
   const names = createNames(config.SOCKETPOT_NAMESPACE);
   const limits = { appliedHorizon: config.WALLET_APPLIED_HORIZON, settledHorizon: config.WALLET_SETTLED_HORIZON };
   const slots = new Semaphore(config.WALLET_CONCURRENCY);
@@ -43,6 +48,16 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
   let loop: Promise<void> | undefined;
   let stopping = false;
   let service: Service | undefined;
+  const metrics =
+    registry &&
+    createWalletWatcherMetrics(registry, {
+      counters: () => processor?.counters ?? emptyCounters(),
+      async consumer() {
+        if (!resources) return undefined;
+        const info = await (await jetstreamManager(nc)).consumers.info(resources.stream, resources.durable);
+        return { pending: info.num_pending, ackPending: info.num_ack_pending };
+      },
+    });
 
   async function consumeLoop(msgs: ConsumerMessages, proc: ReturnType<typeof createProcessor>): Promise<void> {
     for await (const msg of msgs) {
@@ -52,7 +67,10 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
         msg.nak();
         continue;
       }
-      const p = proc.handle(msg).finally(() => {
+      const storedAt = msg.info.timestampNanos / 1e6;
+      const p = proc.handle(msg).then((result) => {
+        if (result === "applied") metrics?.notificationLatency.observe(Math.max(0, Date.now() - storedAt) / 1000);
+      }).finally(() => {
         slots.release();
         inFlight.delete(p);
       });
@@ -126,5 +144,6 @@ export function createWalletWatcherService({ config, nc, log }: WalletWatcherDep
       if (!resources) throw new Error("wallet-watcher not started");
       return resources;
     },
+    ready: readiness({ consuming: () => messages !== undefined && !stopping, nats: () => natsReady(nc) }),
   };
 }
