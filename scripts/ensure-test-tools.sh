@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Before `npm test`: the tests need two Debian tools besides what npm installs —
-# chromium (browser tests, driven by playwright-core; no browser is ever downloaded) and
-# docker-compose (validates docker-compose.yml without a Docker engine). Installs them
-# with apt-get when missing and possible (root); otherwise says what to install.
+# Before `npm test`: the tests need Debian tools besides what npm installs — chromium
+# (browser tests, driven by playwright-core; no browser is ever downloaded), docker-compose
+# (checks docker-compose.yml), and docker.io + debootstrap (the compose test starts its own
+# Docker engine and builds stand-in base images). Installs them with apt-get when missing
+# and possible (root); otherwise says what to install.
 set -u
 missing=()
 [ -x "${SOCKETPOT_CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
