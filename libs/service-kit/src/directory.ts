@@ -119,16 +119,37 @@ export class DirectoryReader {
 
   /**
    * Calls `onRevoked(hash)` for every token deleted from now on. Resolves once the watch
-   * is established; returns a function that stops it.
+   * is established; returns a function that stops it. An error thrown by `onRevoked` goes to
+   * `opts.onError` and the watch goes on; `opts.onEnded` hears when the watch ends without
+   * being stopped (its consumer failed), after which revocations are no longer seen.
    */
-  async watchRevocations(onRevoked: (hash: string) => void): Promise<() => void> {
+  async watchRevocations(
+    onRevoked: (hash: string) => void,
+    opts: { onError?: (err: unknown) => void; onEnded?: (err?: unknown) => void } = {},
+  ): Promise<() => void> {
     const iter = await this.kv.watch({ key: `${directoryKeys.tokensPrefix}>`, include: KvWatchInclude.UpdatesOnly });
+    let stopped = false;
     void (async () => {
       for await (const e of iter) {
-        if (e.operation === "DEL" || e.operation === "PURGE") onRevoked(e.key.slice(directoryKeys.tokensPrefix.length));
+        if (e.operation !== "DEL" && e.operation !== "PURGE") continue;
+        try {
+          onRevoked(e.key.slice(directoryKeys.tokensPrefix.length));
+        } catch (err) {
+          opts.onError?.(err);
+        }
       }
-    })();
-    return () => iter.stop();
+    })().then(
+      () => {
+        if (!stopped) opts.onEnded?.();
+      },
+      (err: unknown) => {
+        if (!stopped) opts.onEnded?.(err);
+      },
+    );
+    return () => {
+      stopped = true;
+      iter.stop();
+    };
   }
 }
 

@@ -11,3 +11,4 @@ export * from "./random";
 export * from "./metrics";
 export * from "./readiness";
 export * from "./ops-http";
+export * from "./throttled-log";

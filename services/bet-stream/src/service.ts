@@ -21,7 +21,7 @@ import {
   type NewBet,
   type RpcReply,
 } from "@socketpot/contracts";
-import { natsReady, onceStop, readiness, type Registry } from "@socketpot/service-kit";
+import { ThrottledLog, natsReady, onceStop, readiness, type Registry } from "@socketpot/service-kit";
 import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
 import { FanoutPublisher } from "./fanout-publisher";
@@ -30,7 +30,6 @@ import { PartitionLeases } from "./leases";
 import { RecentBets } from "./recent-bets";
 import { RATE_INTERVAL_MS, WindowSampler, type Emission } from "./sampler";
 import { DEFAULT_SCORE_CONFIG, isJackpot, scoreBet, type ScoreConfig } from "./score";
-import { ThrottledLog } from "./throttled-log";
 import { WindowBytes } from "./window-bytes";
 
 export const BET_STREAM_VERSION = "0.1.0";
