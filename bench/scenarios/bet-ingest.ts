@@ -20,8 +20,8 @@ import { Kvm } from "@nats-io/kv";
 import { StorageType, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
-import { MoneypotBet, betFanoutMessages, createNames, encode, type Names } from "@socketpot/contracts";
-import { BetStreamEnv, WindowSampler, createBetStreamService, createBetValidator, isJackpot, scoreBet } from "@socketpot/bet-stream";
+import { MoneypotBet, createNames, encode, type Names } from "@socketpot/contracts";
+import { BetStreamEnv, WindowSampler, betFanoutMessages, createBetStreamService, createBetValidator, isJackpot, scoreBet } from "@socketpot/bet-stream";
 import { createBetGenerator } from "@socketpot/simulator";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";

@@ -5,8 +5,6 @@ import {
   DepositFanout,
   MAX_BETS_PER_MESSAGE,
   betEmits,
-  betFanoutMessages,
-  MAX_BET_FANOUT_BYTES,
   NewMessageRequest,
   WalletEvent,
   chatEmits,
@@ -105,30 +103,6 @@ describe("fan-out families", () => {
     ]);
     expect(fanoutFamilies.bets.dedupeKey(one)).toBe("bet:1");
     expect(fanoutFamilies.bets.dedupeKey(two)).toBe("bets:2-3:2");
-  });
-
-  const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-  const parseMessage = (m: Uint8Array) => BetFanout.parse(JSON.parse(new TextDecoder().decode(m)));
-
-  it("carries a window's bets in new_bets messages of at most MAX_BETS_PER_MESSAGE, in order", () => {
-    const bets = Array.from({ length: 2 * MAX_BETS_PER_MESSAGE + 1 }, (_, i) => json(bet(i + 1)));
-    expect(betFanoutMessages([])).toEqual([]);
-    const messages = betFanoutMessages(bets).map(parseMessage);
-    expect(messages.map((m) => (m.type === "new_bets" ? m.bets.length : 1))).toEqual([MAX_BETS_PER_MESSAGE, MAX_BETS_PER_MESSAGE, 1]);
-    expect(messages.flatMap((m) => betEmits(m).map(([, b]) => (b as { id: number }).id))).toEqual(bets.map((_, i) => i + 1));
-  });
-
-  it("starts a new new_bets message before MAX_BET_FANOUT_BYTES bytes of bets", () => {
-    const big = (id: number) => json({ ...bet(id), payouts: ["é".repeat(Math.floor(MAX_BET_FANOUT_BYTES / 5))] });
-    const messages = betFanoutMessages([big(1), big(2), big(3), json(bet(4))]);
-    expect(messages.map((m) => (parseMessage(m) as { bets: unknown[] }).bets.length)).toEqual([2, 2]);
-    for (const m of messages) expect(m.length).toBeLessThan(MAX_BET_FANOUT_BYTES + 100);
-  });
-
-  it("forwards upstream bet JSON of which a gateway's parse keeps only the public fields", () => {
-    const upstream = { ...bet(7), app_id: 42, auth_id: 1207, house_note: "internal" };
-    const [message] = betFanoutMessages([json(upstream)]);
-    expect(betEmits(parseMessage(message!))).toEqual([["new_bet", bet(7)]]);
   });
 
   it("accepts new_bets messages of 1 to MAX_BETS_PER_MESSAGE bets only", () => {

@@ -17,7 +17,7 @@
 import { Worker } from "node:worker_threads";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { betFanoutEnd, betFanoutSize, writeBetFanout } from "@socketpot/contracts";
+import { betFanoutEnd, betFanoutSize, writeBetFanout } from "./bet-fanout-encoder";
 import { grown } from "./grown";
 
 export interface FanoutPublisherOptions {
