@@ -1,6 +1,7 @@
 export * from "./names";
 export * from "./codec";
 export * from "./protocol/common";
+export * from "./protocol/json";
 export * from "./protocol/errors";
 export * from "./protocol/auth";
 export * from "./protocol/chat";

@@ -11,7 +11,12 @@ import {
   depositEmits,
   directoryKeys,
   fanoutFamilies,
+  MoneypotBet,
+  NewBet,
   tokenHash,
+  MAX_PAYOUTS,
+  PAYOUT_DEPTH,
+  boundedJson,
 } from "../src";
 
 describe("NewMessageRequest", () => {
@@ -114,6 +119,43 @@ describe("fan-out families", () => {
 
   it("rejects a negative balance", () => {
     expect(DepositFanout.safeParse({ type: "unconfirmed", event_id: "e", change: { balance: -1, diff: 1 } }).success).toBe(false);
+  });
+});
+
+describe("payouts", () => {
+  const upstreamBet = { ...bet(1), app_id: 1, auth_id: 2, kind: "custom" as const };
+  const nested = (depth: number) => JSON.parse("[".repeat(depth) + "]".repeat(depth)) as unknown;
+
+  it("accepts payout tables as Moneypot writes them", () => {
+    for (const payouts of [[1000, 130, 0.2], [{ from: 0, to: 1417339208, value: 300 }], [[1, 2], { a: [true, null, "x"] }]]) {
+      expect(MoneypotBet.safeParse({ ...upstreamBet, payouts }).success).toBe(true);
+      expect(NewBet.safeParse({ ...bet(1), payouts }).success).toBe(true);
+    }
+  });
+
+  it("refuses payouts nested deeper than PAYOUT_DEPTH inside an item, however deep", () => {
+    expect(MoneypotBet.safeParse({ ...upstreamBet, payouts: [nested(PAYOUT_DEPTH)] }).success).toBe(true);
+    for (const depth of [PAYOUT_DEPTH + 1, 50, 5_000]) {
+      expect(MoneypotBet.safeParse({ ...upstreamBet, payouts: [nested(depth)] }).success).toBe(false);
+      expect(NewBet.safeParse({ ...bet(1), payouts: [nested(depth)] }).success).toBe(false);
+    }
+  });
+
+  it("refuses over-long payout tables, arrays and strings", () => {
+    expect(NewBet.safeParse({ ...bet(1), payouts: new Array(MAX_PAYOUTS + 1).fill(1) }).success).toBe(false);
+    expect(NewBet.safeParse({ ...bet(1), payouts: [new Array(101).fill(1)] }).success).toBe(false);
+    expect(NewBet.safeParse({ ...bet(1), payouts: ["x".repeat(257)] }).success).toBe(false);
+    expect(NewBet.safeParse({ ...bet(1), payouts: [{ ["k".repeat(257)]: 1 }] }).success).toBe(false);
+  });
+});
+
+describe("boundedJson", () => {
+  const schema = boundedJson({ depth: 2, items: 3, stringLength: 5 });
+  it.each([[1], ["abcde"], [null], [true], [[1, [2]]], [{ a: { b: 1 } }], [[{ a: 1 }]]])("accepts %j", (value) => {
+    expect(schema.safeParse(value).success).toBe(true);
+  });
+  it.each([[[[[1]]]], [{ a: { b: { c: 1 } } }], [[1, 2, 3, 4]], ["abcdef"], [undefined], [{ a: undefined }]])("refuses %j", (value) => {
+    expect(schema.safeParse(value).success).toBe(false);
   });
 });
 

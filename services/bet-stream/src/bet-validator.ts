@@ -19,7 +19,7 @@ import { MoneypotBet, describeIssues } from "@socketpot/contracts";
 export type BetVerdict = { ok: true; bet: MoneypotBet } | { ok: false; error: string };
 
 /** zod schema types and checks whose JSON Schema form validates exactly like zod. */
-const EXACT_TYPES = new Set(["object", "string", "number", "boolean", "enum", "literal", "optional", "nullable", "array", "unknown"]);
+const EXACT_TYPES = new Set(["object", "string", "number", "boolean", "null", "enum", "literal", "optional", "nullable", "array", "union", "record", "unknown"]);
 const EXACT_CHECKS = new Set(["number_format", "greater_than", "less_than", "multiple_of", "min_length", "max_length", "length_equals", "string_format"]);
 
 interface ZodInternals {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MoneypotBet } from "@socketpot/contracts";
+import { MAX_PAYOUTS, MoneypotBet, PAYOUT_DEPTH } from "@socketpot/contracts";
 import { compileExact, createBetValidator, exactJsonSchema } from "../src/bet-validator";
 import { createBetGenerator } from "@socketpot/simulator";
 
@@ -43,6 +43,34 @@ describe("createBetValidator", () => {
     }
     // Most candidates are wrong for most fields: the corpus exercises rejections, not just acceptance.
     expect(rejected).toBeGreaterThan(500);
+  });
+
+  it("agrees with the zod schema on payout tables of every depth and size around the contract's bounds", () => {
+    const base = { ...createBetGenerator({ seed: 3 }).next(9), kind: "custom" };
+    const nested = (depth: number): unknown => JSON.parse("[".repeat(depth) + "1" + "]".repeat(depth));
+    const tables: unknown[] = [
+      [],
+      [nested(PAYOUT_DEPTH)],
+      [nested(PAYOUT_DEPTH + 1)],
+      [nested(5_000)],
+      [{ a: { b: { c: 1 } } }],
+      [{ a: { b: { c: { d: 1 } } } }],
+      [{ ["k".repeat(256)]: 1 }],
+      [{ ["k".repeat(257)]: 1 }],
+      ["x".repeat(256)],
+      ["x".repeat(257)],
+      [new Array(100).fill(0)],
+      [new Array(101).fill(0)],
+      new Array(MAX_PAYOUTS).fill({ from: 0, to: 1, value: 2 }),
+      new Array(MAX_PAYOUTS + 1).fill(1),
+      [null, true, "a", 1.5, { from: 0, to: 1, value: 300 }],
+      { not: "an array" },
+    ];
+    for (const [i, payouts] of tables.entries()) {
+      const bet = { ...base, payouts };
+      expect(compiledAccepts(bet), `table ${i}`).toBe(zodAccepts(bet));
+    }
+    expect(tables.filter((payouts) => zodAccepts({ ...base, payouts }))).toHaveLength(8);
   });
 
   it("agrees with the zod schema on messages that are not objects, and ignores fields the contract does not name", () => {

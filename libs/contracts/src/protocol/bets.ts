@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IsoDate } from "./common";
+import { Payouts } from "./json";
 
 export const BetKind = z.enum(["simple_dice", "plinko", "101_dice", "custom"]);
 export type BetKind = z.infer<typeof BetKind>;
@@ -14,7 +15,7 @@ export const NewBet = z.object({
   outcome: z.number(),
   cond: z.enum(["<", ">"]).optional(),
   target: z.number().optional(),
-  payouts: z.array(z.unknown()).optional(),
+  payouts: Payouts.optional(),
   created_at: IsoDate,
   client_seed: z.number().int().optional(),
   secret: z.number().int().optional(),

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { AppId, AuthId, IsoDate } from "../protocol/common";
 import { BetKind, type NewBet } from "../protocol/bets";
+import { Payouts } from "../protocol/json";
 import { Uname } from "./directory";
 
 /** The largest upstream bet message bet-stream accepts, in bytes; a larger one is invalid. */
@@ -21,7 +22,7 @@ export const MoneypotBet = z.object({
   outcome: z.number().finite(),
   cond: z.enum(["<", ">"]).optional(),
   target: z.number().finite().optional(),
-  payouts: z.array(z.unknown()).max(1000).optional(),
+  payouts: Payouts.optional(),
   client_seed: z.number().int().optional(),
   secret: z.number().int().optional(),
   salt: z.string().max(128).optional(),
