@@ -16,6 +16,8 @@ async function authed(gw: RunningGateway, appId: number, token: string | undefin
   return (await authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients)).client;
 }
 
+const bet = (id: number) => ({ id, uname: "kate", kind: "simple_dice" as const, wager: 100, profit: -100, outcome: 42.5, created_at: new Date().toISOString() });
+
 const deposit = (event_id: string, balance: number, diff: number): DepositFanout => ({
   type: "confirmed",
   event_id,
@@ -99,17 +101,30 @@ describe("fan-out relay", () => {
     expect(theirLog).toEqual([]);
   });
 
-  it("emits a window's bets (new_bets) as one new_bet each, in order, and drops a repeated message", async () => {
+  it("emits a window's bets (new_bets) as one new_bet each, in order", async () => {
     const c = await authed(gwA, app.app_id, undefined, ["BETS"]);
     const log = record(c, ["new_bet"]);
-    const bet = (id: number) => ({ id, uname: "kate", kind: "simple_dice" as const, wager: 100, profit: -100, outcome: 42.5, created_at: new Date().toISOString() });
     const window: BetFanout = { type: "new_bets", bets: [bet(11), bet(12), bet(13)] };
-    ns.nc.publish(ns.names.fanout.bets(app.app_id), encode(window));
     ns.nc.publish(ns.names.fanout.bets(app.app_id), encode(window));
     ns.nc.publish(ns.names.fanout.bets(app.app_id), encode({ type: "new_bets", bets: [bet(14)] }));
     await waitFor(() => log.length >= 4, 5_000, "the bets");
     await new Promise((r) => setTimeout(r, 200));
     expect(log.map((e) => e.payload.id)).toEqual([11, 12, 13, 14]);
+  });
+
+  it("drops a republished deposit notification however many other messages the gateway relays meanwhile", async () => {
+    const me = app.members[0]!;
+    const mine = await authed(gwA, app.app_id, me.token, ["DEPOSITS", "BETS"]);
+    const log = record(mine, ["balance_change"]);
+    const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
+    ns.nc.publish(subject, encode(deposit("flood-1", 100, 100)));
+    // Each family keeps its own state per room: a bet flood does not push the deposit's key out.
+    for (let i = 0; i < 600; i++) ns.nc.publish(ns.names.fanout.bets(app.app_id), encode({ type: "new_bets", bets: [bet(100_000 + 2 * i), bet(100_001 + 2 * i)] }));
+    ns.nc.publish(subject, encode(deposit("flood-1", 100, 100)));
+    ns.nc.publish(subject, encode(deposit("flood-2", 150, 50)));
+    await waitFor(() => log.length >= 2, 5_000, "the deposit notifications");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(log.map((e) => e.payload.balance)).toEqual([100, 150]);
   });
 });
 

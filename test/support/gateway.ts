@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { GatewayEnv, createGatewayService, type GatewayService } from "@socketpot/gateway";
+import { GatewayEnv, createGatewayService, type GatewayDeps, type GatewayService } from "@socketpot/gateway";
 import { natsUrl } from "./nats";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -21,6 +21,7 @@ export async function startGateway(
   nc: NatsConnection,
   namespace: string,
   env: Record<string, string> = {},
+  deps: Pick<GatewayDeps, "admission"> = {},
 ): Promise<RunningGateway> {
   const config = GatewayEnv.parse({
     NATS_URL: natsUrl(),
@@ -30,7 +31,7 @@ export async function startGateway(
     HEARTBEAT_INTERVAL_MS: "500",
     ...env,
   });
-  const gateway = createGatewayService({ config, nc, log: quietLogger() });
+  const gateway = createGatewayService({ ...deps, config, nc, log: quietLogger() });
   const { port } = await gateway.start();
   return { url: `http://127.0.0.1:${port}`, port, gateway, stop: () => gateway.stop() };
 }

@@ -10,7 +10,7 @@ import {
   chatEmits,
   depositEmits,
   directoryKeys,
-  fanoutFamilies,
+  depositNotificationKey,
   MoneypotBet,
   NewBet,
   tokenHash,
@@ -91,7 +91,7 @@ describe("fan-out families", () => {
       ["balance_change", { balance: 10, diff: 10 }],
       ["confirmed_deposit_change", { balance: 10, diff: 10 }],
     ]);
-    expect(fanoutFamilies.deposits.dedupeKey(msg)).toBe("confirmed:e1");
+    expect(depositNotificationKey(msg)).toBe("confirmed:e1");
   });
 
   it("maps chat events to their client events", () => {
@@ -106,8 +106,6 @@ describe("fan-out families", () => {
       ["new_bet", bet(2)],
       ["new_bet", bet(3)],
     ]);
-    expect(fanoutFamilies.bets.dedupeKey(one)).toBe("bet:1");
-    expect(fanoutFamilies.bets.dedupeKey(two)).toBe("bets:2-3:2");
   });
 
   it("accepts new_bets messages of 1 to MAX_BETS_PER_MESSAGE bets only", () => {

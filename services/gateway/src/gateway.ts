@@ -5,15 +5,17 @@ import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { betsOf, createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
+import { createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
 import { DirectoryReader, createRpcClient, onceStop, openDirectoryBucket } from "@socketpot/service-kit";
 import type { GatewayConfig } from "./config";
 import { AppCache } from "./app-cache";
-import { handleConnection } from "./connection";
-import { FanoutRelay } from "./fanout-relay";
+import { admitEveryEvent, type EventAdmission } from "./event-admission";
+import { createFeatures } from "./features";
 import { startHeartbeat } from "./heartbeat";
 import { createHttpHandler } from "./http";
-import { RecentBetsCache } from "./recent-bets";
+import { LoopHealth } from "./loop-health";
+import { FanoutRelay } from "./relay/fanout-relay";
+import { Session } from "./session";
 import { TokenSockets } from "./token-watch";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   config: GatewayConfig;
   nc: NatsConnection;
   log: Logger;
+  /** Edge limits asked about every client event (default: none). */
+  admission?: EventAdmission;
 }
 
 export interface GatewayService {
@@ -30,31 +34,35 @@ export interface GatewayService {
   readonly http: HttpServer;
   /** Listens on config.PORT (0 = any); resolves with the bound port. */
   start(): Promise<{ port: number }>;
-  /** Idempotent: says goodbye, closes sockets and the HTTP server. Does not close `nc`. */
+  /** Idempotent: says goodbye, closes sockets, features (in reverse order) and the HTTP server. Does not close `nc`. */
   stop(): Promise<void>;
-  /** Relayed: client emits from fan-out messages; rejected: fan-out messages that failed validation. */
-  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number; rejected: number };
-  /** True while it can authenticate and relay: started, NATS and the directory reachable. */
+  /** True while the gateway can do its job: started, not stopping, NATS reading, every loop running, the directory reachable. */
   ready(): Promise<boolean>;
+  /**
+   * relayed: client emits from fan-out messages; rejected: fan-out messages that failed
+   * validation; failed: valid ones whose relaying threw (skipped).
+   */
+  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number; rejected: number; failed: number };
 }
 
 export function newGatewayId(): string {
   return `gw_${randomBytes(6).toString("hex")}`;
 }
 
-export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayService {
+export function createGatewayService({ config, nc, log, admission = admitEveryEvent }: GatewayDeps): GatewayService {
   const gatewayId = config.GATEWAY_ID ?? newGatewayId();
   const names = createNames(config.SOCKETPOT_NAMESPACE);
   const rpcs = rpcCatalogue(names);
   const rpc = createRpcClient(nc, log, config.RPC_TIMEOUT_MS);
   const tokens = new TokenSockets();
+  const health = new LoopHealth(log);
   let directory: DirectoryReader | undefined;
   let stopping = false;
   let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
   let stopWatch: (() => void) | undefined;
 
   async function ready(): Promise<boolean> {
-    if (stopping || nc.isClosed() || !directory) return false;
+    if (stopping || !directory || !(await health.probe(nc))) return false;
     await directory.kv.status();
     return true;
   }
@@ -74,47 +82,35 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
     serveClient: true,
     cors: { origin: config.CORS_ORIGIN === "*" ? true : config.CORS_ORIGIN.split(","), credentials: true },
   });
-  const relay = new FanoutRelay(io, nc, log);
-  const recentBets = new RecentBetsCache({
-    isRelaying: (room) => relay.isRelaying(room),
-    retryMs: config.BETS_RECENT_RETRY_MS,
-  });
-  relay.observe("bets", {
-    relayed: (room, message) => {
-      for (const bet of betsOf(message)) recentBets.record(room, bet);
-    },
-    closed: (room) => recentBets.forget(room),
-  });
+  const relay = new FanoutRelay(io, nc, health, log);
+  const features = createFeatures({ gatewayId, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
 
   return {
     gatewayId,
-    ready,
     io,
     http,
+    ready,
     async start() {
       const kv = await openDirectoryBucket(nc, names);
       const reader = new DirectoryReader(kv);
       directory = reader;
-      stopWatch = await reader.watchRevocations((hash) => tokens.revoke(hash));
+      stopWatch = await reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {
+        onError: (err) => log.error({ err }, "token revocation failed"),
+        onEnded: (err) => health.died("directory revocation watch", err),
+      });
       const apps = new AppCache(reader);
-      io.on("connection", (socket) =>
-        handleConnection(socket, {
-          gatewayId,
-          names,
-          rpcs,
-          rpc,
-          directory: reader,
-          apps,
-          relay,
-          tokens,
-          recentBets,
-          settings: { chatLeaveRetryMaxMs: config.CHAT_LEAVE_RETRY_MAX_MS },
-          log,
-          authTimeoutMs: config.AUTH_TIMEOUT_MS,
-          maxEventBytes: config.MAX_EVENT_BYTES,
-          stopping: () => stopping,
-        }),
-      );
+      const sessionDeps = {
+        features,
+        directory: { app: (appId: number) => apps.get(appId), resolveToken: reader.resolveToken.bind(reader) },
+        relay,
+        tokens,
+        admission,
+        log,
+        authTimeoutMs: config.AUTH_TIMEOUT_MS,
+        maxEventBytes: config.MAX_EVENT_BYTES,
+        stopping: () => stopping,
+      };
+      io.on("connection", (socket) => new Session(socket, sessionDeps));
       heartbeat = startHeartbeat(nc, names, gatewayId, config.HEARTBEAT_INTERVAL_MS, () => io.engine.clientsCount);
       await new Promise<void>((resolve, reject) => {
         http.once("error", reject);
@@ -134,6 +130,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      await features.close();
       relay.close();
       if (!nc.isClosed()) await nc.flush().catch(() => undefined);
     }),
@@ -143,6 +140,7 @@ export function createGatewayService({ config, nc, log }: GatewayDeps): GatewayS
       subscriptions: relay.subscriptionCount,
       relayed: relay.relayed,
       rejected: relay.rejected,
+      failed: relay.failed,
     }),
   };
 }

@@ -2,8 +2,8 @@
 export type Revoke = () => void;
 
 /**
- * Which connected sockets were authenticated with which token (by hash), so a revoked
- * token can be acted on at once.
+ * Which sockets use which token (by hash), from the moment their auth starts resolving it,
+ * so a revoked token can be acted on at once.
  */
 export class TokenSockets {
   private readonly byHash = new Map<string, Set<Revoke>>();
@@ -21,10 +21,20 @@ export class TokenSockets {
     if (set.size === 0) this.byHash.delete(hash);
   }
 
-  /** Revokes every socket of the token. */
-  revoke(hash: string): void {
+  /** Revokes every socket of the token; one that throws does not keep the others from it. */
+  revoke(hash: string, onError: (err: unknown) => void): void {
     const set = this.byHash.get(hash);
     this.byHash.delete(hash);
-    for (const revoke of set ?? []) revoke();
+    for (const revoke of set ?? []) {
+      try {
+        revoke();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.byHash.size;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@socketpot/service-kit";
 import { loadGatewayConfig } from "../src/config";
-import { leaveRetryDelayMs } from "../src/features/chat";
+import { leaveRetryDelayMs } from "../src/features/chat/leave-retry";
 
 describe("chat leave retries", () => {
   it("wait 1 s after the first failure, doubling, capped at the maximum", () => {

@@ -28,7 +28,7 @@
  * Nothing here reads a clock, the network or randomness: the same inputs give the same output.
  */
 import { z } from "zod";
-import { AppId, AuthId, DepositFanout, EventId, fanoutFamilies, type WalletEvent } from "@socketpot/contracts";
+import { AppId, AuthId, DepositFanout, EventId, depositNotificationKey, type WalletEvent } from "@socketpot/contracts";
 
 export const LEDGER_VERSION = 1;
 
@@ -122,7 +122,7 @@ export function depositKey(txid: string, vout: number): DepositKey {
 
 /** The dedupe key gateways use for a notification. */
 export function notificationKey(n: Notification): string {
-  return fanoutFamilies.deposits.dedupeKey(n) ?? `${n.type}:${n.event_id}`;
+  return depositNotificationKey(n);
 }
 
 export function emptyState(appId: number, authId: number): LedgerState {

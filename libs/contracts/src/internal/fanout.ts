@@ -78,22 +78,23 @@ export function betEmits(msg: BetFanout): ClientEmit[] {
   return betsOf(msg).map((bet): ClientEmit => ["new_bet", bet]);
 }
 
-function betDedupeKey(msg: BetFanout): string {
-  if (msg.type === "new_bet") return `bet:${msg.bet.id}`;
-  return `bets:${msg.bets[0]!.id}-${msg.bets[msg.bets.length - 1]!.id}:${msg.bets.length}`;
+/**
+ * Names a deposit notification: a service that crashed between publishing and recording may
+ * publish it again, and the copy has the same key.
+ */
+export function depositNotificationKey(msg: DepositFanout): string {
+  return `${msg.type}:${msg.event_id}`;
 }
 
 /**
- * `dedupeKey` names a message so that a gateway drops a second copy (a service that
- * crashed between publishing and recording may publish a notification again).
+ * Every fan-out family: the schema its messages are validated with and the client emits
+ * each message becomes. How duplicates are treated is the relaying gateway's policy per family.
  */
 export const fanoutFamilies = {
-  chat: { schema: ChatFanout, toEmits: chatEmits, dedupeKey: (_: ChatFanout): string | undefined => undefined },
-  deposits: {
-    schema: DepositFanout,
-    toEmits: depositEmits,
-    dedupeKey: (msg: DepositFanout): string | undefined => `${msg.type}:${msg.event_id}`,
-  },
-  bets: { schema: BetFanout, toEmits: betEmits, dedupeKey: (msg: BetFanout): string | undefined => betDedupeKey(msg) },
+  chat: { schema: ChatFanout, toEmits: chatEmits },
+  deposits: { schema: DepositFanout, toEmits: depositEmits },
+  bets: { schema: BetFanout, toEmits: betEmits },
 } as const;
 export type FanoutFamily = keyof typeof fanoutFamilies;
+/** A validated message of one family. */
+export type FanoutMessage<F extends FanoutFamily> = z.output<(typeof fanoutFamilies)[F]["schema"]>;

@@ -1,71 +1,61 @@
 import type { z } from "zod";
 import type { Logger } from "pino";
-import type {
-  AppRecord,
-  AuthResponse,
-  FanoutFamily,
-  Names,
-  RpcCatalogue,
-  RpcReply,
-  Subscription,
-  UserObject,
-} from "@socketpot/contracts";
+import type { AppRecord, AuthResponse, Names, RpcCatalogue, RpcReply, Subscription, UserObject } from "@socketpot/contracts";
 import type { RpcClient } from "@socketpot/service-kit";
-import type { RecentBetsCache } from "../recent-bets";
+import type { GatewayConfig } from "../config";
+import type { FanoutRoom, RelayRegistry } from "../relay/fanout-relay";
 
-/** Gateway settings features read (from GatewayConfig). */
-export interface FeatureSettings {
-  /** Longest wait between two attempts to tell chat that a socket left. */
-  chatLeaveRetryMaxMs: number;
+/** What every feature is created with, once per gateway. */
+export interface FeatureDeps {
+  gatewayId: string;
+  names: Names;
+  rpcs: RpcCatalogue;
+  rpc: RpcClient;
+  relay: RelayRegistry;
+  config: GatewayConfig;
+  log: Logger;
+  /** True while the gateway shuts down: services learn about its sockets from its goodbye. */
+  stopping(): boolean;
 }
 
-/** What a feature knows about the socket it serves. */
-export interface SessionContext {
+/** What a feature knows about one authenticated (or authenticating) socket. */
+export interface SessionInfo {
   readonly socketId: string;
-  readonly gatewayId: string;
   readonly app: AppRecord;
   readonly user?: UserObject;
+  /** A logger bound to the socket, app and user. */
   readonly log: Logger;
-  readonly names: Names;
-  readonly rpcs: RpcCatalogue;
-  readonly rpc: RpcClient;
-  /** Recent bets per BETS room, for late joiners. */
-  readonly recentBets: RecentBetsCache;
-  readonly settings: FeatureSettings;
-  /** True while the gateway shuts down: services learn about it from the goodbye instead. */
-  readonly gatewayStopping: () => boolean;
 }
 
-/**
- * A socket.io room backed by one NATS fan-out subject. `subscription` (default: `subject`)
- * is what the gateway subscribes to: a wildcard lets many rooms share one subscription.
- */
-export interface FanoutRoom {
-  family: FanoutFamily;
-  subject: string;
-  subscription?: string;
-}
-
-export interface AuthContribution {
+/** What joining a feature adds to the auth response, and the rooms the socket joins. */
+export interface FeatureJoin {
   response?: Partial<Pick<AuthResponse, "chat" | "bets">>;
   rooms: FanoutRoom[];
 }
 
+/** A client event a feature serves (a socket must hold the feature's subscription). */
 export interface ClientEventHandler<S extends z.ZodType = z.ZodType, R = unknown> {
   schema: S;
-  requireUser: boolean;
-  handle(ctx: SessionContext, payload: z.output<S>): Promise<RpcReply<R>>;
+  /** Refused with LOGIN_REQUIRED for a socket without a user. */
+  needsUser: boolean;
+  handle(session: SessionInfo, payload: z.output<S>): Promise<RpcReply<R>>;
 }
 
-/** One subscription ("CHAT", "DEPOSITS", "BETS") as the gateway serves it. */
-export interface GatewayFeature {
-  subscription: Subscription;
-  requiresUser: boolean;
-  /** Joins the socket to the feature; an error reply fails the whole auth. */
-  onAuth(ctx: SessionContext): Promise<RpcReply<AuthContribution>>;
-  /** Called once when an authenticated socket leaves (not while the gateway stops). */
-  onDisconnect?(ctx: SessionContext): Promise<void>;
-  clientEvents?: Record<string, ClientEventHandler>;
+/**
+ * One subscription ("CHAT", "DEPOSITS", "BETS") as a plugin: created once per gateway with
+ * what it needs (`FeatureDeps`), it owns its state and registers the relay handling of its
+ * fan-out families when created; the gateway closes features in reverse order on shutdown.
+ */
+export interface Feature {
+  readonly subscription: Subscription;
+  /** Granted only to sockets with a user. */
+  readonly needsUser: boolean;
+  /** Sets the socket up; an error reply fails the whole auth. */
+  join(session: SessionInfo): Promise<RpcReply<FeatureJoin>>;
+  /** Once when a socket that joined leaves (not while the gateway stops). */
+  leave?(session: SessionInfo): Promise<void>;
+  readonly clientEvents?: Readonly<Record<string, ClientEventHandler>>;
+  close?(): void | Promise<void>;
 }
 
 export function defineClientEvent<S extends z.ZodType, R>(handler: ClientEventHandler<S, R>): ClientEventHandler {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NewBet } from "@socketpot/contracts";
-import { RecentBetsCache, type RecentBetsSnapshot } from "../src/recent-bets";
+import { RecentBetsCache, type RecentBetsSnapshot } from "../src/features/bets/recent-bets-cache";
 
 const ROOM = "ns.fanout.bets.1";
 

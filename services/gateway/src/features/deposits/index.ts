@@ -1,0 +1,32 @@
+import { depositNotificationKey } from "@socketpot/contracts";
+import { dropRepeatedKeys } from "../../relay/delivery-policy";
+import type { Feature, FeatureDeps } from "../feature";
+
+/** Notification keys each user's room remembers, to drop a republished notification. */
+export const DEPOSIT_KEYS_PER_ROOM = 1_000;
+
+/** DEPOSITS: the user's balance notifications in this app (wallet-watcher publishes them). */
+export function createDepositsFeature({ names, relay }: FeatureDeps): Feature {
+  relay.handle("deposits", { policy: dropRepeatedKeys(depositNotificationKey, DEPOSIT_KEYS_PER_ROOM) });
+  return {
+    subscription: "DEPOSITS",
+    needsUser: true,
+    async join(session) {
+      if (!session.user) return { ok: false, error: "LOGIN_REQUIRED" };
+      return {
+        ok: true,
+        result: {
+          rooms: [
+            {
+              family: "deposits",
+              subject: names.fanout.deposits(session.app.id, session.user.auth_id),
+              // One subscription per app rather than per user: deposit notifications are few,
+              // while a subscription per user costs memory and a round trip at every auth.
+              subscription: names.fanout.depositsOfApp(session.app.id),
+            },
+          ],
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import type { Server } from "socket.io";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { decode, fanoutFamilies, type ClientEmit, type FanoutFamily, type FanoutMessage } from "@socketpot/contracts";
+import { ThrottledLog } from "@socketpot/service-kit";
+import type { LoopHealth } from "../loop-health";
+import type { DeliveryPolicy } from "./delivery-policy";
+
+/** Lines per minute the relay logs about bad or failed messages (all are counted). */
+const BAD_MESSAGE_LOGS_PER_MINUTE = 20;
+
+/**
+ * A socket.io room backed by one NATS fan-out subject. `subscription` (default: `subject`)
+ * is what the gateway subscribes to: a wildcard lets many rooms share one subscription.
+ */
+export interface FanoutRoom {
+  family: FanoutFamily;
+  subject: string;
+  subscription?: string;
+}
+
+/** How the feature that owns a family has its messages relayed. */
+export interface FamilyHandling<F extends FanoutFamily> {
+  policy: DeliveryPolicy<FanoutMessage<F>, any>;
+  /** After a message was emitted to a room's sockets. */
+  delivered?(room: string, message: FanoutMessage<F>): void;
+  /** The gateway stopped relaying the room (its last socket here left). */
+  roomClosed?(room: string): void;
+}
+
+/** What features see of the relay: registering their families, and whether a room is relayed. */
+export interface RelayRegistry {
+  handle<F extends FanoutFamily>(family: F, handling: FamilyHandling<F>): void;
+  isRelaying(room: string): boolean;
+}
+
+interface Family {
+  schema: { safeParse(v: unknown): unknown };
+  toEmits(message: unknown): ClientEmit[];
+  handling: FamilyHandling<FanoutFamily>;
+}
+
+interface Room {
+  family: Family;
+  subscription: string;
+  /** The family policy's state for this room. */
+  state: unknown;
+}
+
+/**
+ * The gateway's relay from NATS to sockets. Each socket.io room is a NATS fan-out subject;
+ * the gateway subscribes while the room has members here (one subscription may serve several
+ * rooms through a wildcard) and drops the subscription when its last room empties. A message
+ * is validated with its family's schema, admitted by the family's delivery policy with the
+ * room's state, and emitted to the room named by its subject.
+ *
+ * Nothing thrown while handling a message leaves the NATS callback: it would end the NATS
+ * client's reading loop and make the whole gateway deaf. Such a message is counted, logged
+ * (throttled) and skipped.
+ */
+export class FanoutRelay implements RelayRegistry {
+  private readonly families = new Map<FanoutFamily, Family>();
+  private readonly subscriptions = new Map<string, { sub: Subscription; rooms: Set<string>; closing: boolean }>();
+  private readonly rooms = new Map<string, Room>();
+  private readonly badLog: ThrottledLog;
+  /** Client emits from fan-out messages. */
+  relayed = 0;
+  /** Messages that failed validation. */
+  rejected = 0;
+  /** Valid messages whose relaying threw (skipped). */
+  failed = 0;
+
+  constructor(
+    private readonly io: Server,
+    private readonly nc: NatsConnection,
+    private readonly health: LoopHealth,
+    log: Logger,
+  ) {
+    this.badLog = new ThrottledLog(BAD_MESSAGE_LOGS_PER_MINUTE, (fields, msg) => log.warn(fields, msg));
+    io.of("/").adapter.on("delete-room", (room: string) => this.leaveRoom(room));
+  }
+
+  handle<F extends FanoutFamily>(family: F, handling: FamilyHandling<F>): void {
+    if (this.families.has(family)) throw new Error(`fan-out family ${family} is handled twice`);
+    const contract = fanoutFamilies[family];
+    this.families.set(family, {
+      schema: contract.schema,
+      toEmits: contract.toEmits as (message: unknown) => ClientEmit[],
+      handling: handling as unknown as FamilyHandling<FanoutFamily>,
+    });
+  }
+
+  /** Joins the socket to the rooms; resolves once NATS has registered new subscriptions. */
+  async join(socketId: string, rooms: FanoutRoom[]): Promise<void> {
+    const socket = this.io.of("/").sockets.get(socketId);
+    if (!socket) return;
+    let created = false;
+    for (const room of rooms) {
+      const key = room.subscription ?? room.subject;
+      let entry = this.subscriptions.get(key);
+      if (!entry) {
+        entry = { sub: this.subscribe(key), rooms: new Set(), closing: false };
+        const watched = entry;
+        this.health.watch(`fan-out ${key}`, entry.sub, () => watched.closing);
+        this.subscriptions.set(key, entry);
+        created = true;
+      }
+      entry.rooms.add(room.subject);
+      if (!this.rooms.has(room.subject)) {
+        const family = this.families.get(room.family);
+        if (!family) throw new Error(`no feature handles fan-out family ${room.family}`);
+        this.rooms.set(room.subject, { family, subscription: key, state: family.handling.policy.openRoom() });
+      }
+      socket.join(room.subject);
+    }
+    if (created) await this.nc.flush();
+  }
+
+  /** True while the gateway is subscribed for this room (it has members here). */
+  isRelaying(room: string): boolean {
+    return this.rooms.has(room);
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  close(): void {
+    for (const entry of this.subscriptions.values()) {
+      entry.closing = true;
+      entry.sub.unsubscribe();
+    }
+    this.subscriptions.clear();
+    this.rooms.clear();
+  }
+
+  private subscribe(subject: string): Subscription {
+    return this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return; // the subscription ended: LoopHealth hears of it
+        try {
+          this.relay(msg.subject, msg.data);
+        } catch (e) {
+          this.failed++;
+          this.badLog.log({ subject: msg.subject, err: e }, "fan-out message could not be relayed; skipped");
+        }
+      },
+    });
+  }
+
+  private relay(subject: string, data: Uint8Array): void {
+    const room = this.rooms.get(subject);
+    if (!room) return;
+    const decoded = decode(room.family.schema as never, data);
+    if (!decoded.ok) {
+      this.rejected++;
+      this.badLog.log({ subject, error: decoded.error.slice(0, 300) }, "invalid fan-out message skipped");
+      return;
+    }
+    const { handling, toEmits } = room.family;
+    if (!handling.policy.admit(room.state, decoded.value)) return;
+    const target = this.io.to(subject);
+    for (const [event, payload] of toEmits(decoded.value)) {
+      target.emit(event, payload);
+      this.relayed++;
+    }
+    handling.delivered?.(subject, decoded.value as never);
+  }
+
+  private leaveRoom(subject: string): void {
+    const room = this.rooms.get(subject);
+    if (room === undefined) return;
+    this.rooms.delete(subject);
+    try {
+      room.family.handling.roomClosed?.(subject);
+    } catch (err) {
+      this.badLog.log({ room: subject, err }, "closing a fan-out room failed");
+    }
+    const entry = this.subscriptions.get(room.subscription);
+    if (!entry) return;
+    entry.rooms.delete(subject);
+    if (entry.rooms.size > 0) return;
+    this.subscriptions.delete(room.subscription);
+    entry.closing = true;
+    entry.sub.unsubscribe();
+  }
+}

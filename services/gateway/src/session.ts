@@ -1,0 +1,329 @@
+/**
+ * One connected socket, as an object with named steps:
+ *   dispatch      every client event: edge limits (admit), size, name, callback, then its route;
+ *   authenticate  the `auth` event: directory lookups, resolveAuth, each feature's join, rooms;
+ *   clientEvent   any other event: the socket's state and subscriptions, the payload, the feature;
+ *   revoke        the token was revoked or expired: client_error and disconnect;
+ *   close         the socket went away: timers, token watch, each joined feature's leave.
+ * The rules around them: the auth deadline, MAX_EVENT_BYTES over a whole event, and a token
+ * watched for revocation from the moment auth starts resolving it, checked again after the
+ * slow steps, so a revocation during auth is never missed.
+ */
+import type { Socket } from "socket.io";
+import type { Logger } from "pino";
+import { AuthRequest, tokenHash, type AppRecord, type ErrorCode, type RpcReply, type Subscription, type UserObject } from "@socketpot/contracts";
+import type { ResolvedUser } from "@socketpot/service-kit";
+import { authResponse, resolveAuth, type AuthOutcome } from "./auth";
+import { clientErrors } from "./client-errors";
+import type { Admission, EventAdmission } from "./event-admission";
+import { EventSizeMeter } from "./event-size";
+import type { Feature, FeatureSet, SessionInfo } from "./features";
+import type { ClientEventHandler, FeatureJoin } from "./features/feature";
+import { nextTurn } from "./next-turn";
+import type { FanoutRelay } from "./relay/fanout-relay";
+import type { TokenSockets } from "./token-watch";
+
+export type Callback = (err: ErrorCode | null, result?: unknown) => void;
+
+/** The directory as auth reads it. */
+export interface AuthDirectory {
+  app(appId: number): Promise<AppRecord | undefined>;
+  resolveToken(app: AppRecord, token: string): Promise<ResolvedUser | undefined>;
+}
+
+/** What every session of a gateway shares. */
+export interface SessionDeps {
+  features: FeatureSet;
+  directory: AuthDirectory;
+  relay: Pick<FanoutRelay, "join">;
+  tokens: TokenSockets;
+  admission: EventAdmission;
+  log: Logger;
+  authTimeoutMs: number;
+  maxEventBytes: number;
+  /** True while the gateway stops: services then learn from its goodbye, not from each socket. */
+  stopping(): boolean;
+}
+
+type State = "waiting" | "authenticating" | "authenticated" | "closed";
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function splitArgs(args: unknown[]): { payload: unknown; callback?: Callback } {
+  const last = args[args.length - 1];
+  if (typeof last === "function") return { payload: args.length > 1 ? args[0] : undefined, callback: last as Callback };
+  return { payload: args[0] };
+}
+
+export class Session {
+  private state: State = "waiting";
+  private info: SessionInfo | undefined;
+  private joined: Feature[] = [];
+  private granted = new Set<Subscription>();
+  private watchedToken: string | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly deadline: NodeJS.Timeout;
+  private readonly eventSize = new EventSizeMeter();
+  private readonly revokeListener = () => this.revoke();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.deadline = setTimeout(() => this.authDeadlinePassed(), deps.authTimeoutMs);
+    socket.conn.on("packet", (packet: { type: string; data?: unknown }) => {
+      if (packet.type === "message") this.eventSize.packet(packet.data);
+    });
+    // Every event goes through dispatch; none reaches socket.io's own listeners.
+    socket.use(([event, ...args]) => this.dispatch(String(event), args));
+    socket.on("disconnect", () => void this.close());
+  }
+
+  get id(): string {
+    return this.socket.id;
+  }
+
+  /** Read after each await of auth: the socket may have gone meanwhile. */
+  private get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  get authenticated(): boolean {
+    return this.state === "authenticated";
+  }
+
+  /** The app and user, once the socket authenticated. */
+  get identity(): SessionInfo | undefined {
+    return this.state === "authenticated" ? this.info : undefined;
+  }
+
+  /** Step: one client event, as it arrives. */
+  dispatch(event: string, args: unknown[]): void {
+    const { payload, callback } = splitArgs(args);
+    const bytes = this.eventSize.lastEventBytes;
+    const admission = this.admit(event, bytes);
+    if (!admission.ok) {
+      this.clientError(admission.text);
+      return callback?.(admission.error);
+    }
+    let answered = false;
+    const answer: Callback = (err, result) => {
+      if (answered) return;
+      answered = true;
+      admission.release();
+      if (err === null) callback?.(null, result);
+      else callback?.(err);
+    };
+    if (bytes > this.deps.maxEventBytes) {
+      this.clientError(clientErrors.tooLarge(event, bytes, this.deps.maxEventBytes));
+      return answer("INVALID_REQUEST");
+    }
+    const route = event === "auth" ? "auth" : this.deps.features.clientEvent(event);
+    if (!route) {
+      this.clientError(clientErrors.unknownEvent(event, [...this.deps.features.eventNames]));
+      return answer("INVALID_REQUEST");
+    }
+    if (!callback) {
+      this.clientError(clientErrors.missingCallback(event));
+      return answer("INVALID_REQUEST");
+    }
+    if (route === "auth") this.authenticate(payload, answer);
+    else this.clientEvent(event, route, payload, answer);
+  }
+
+  /**
+   * Edge limits: the one place every client event passes before any work is done for it (no
+   * NATS request, no parse). A refused event is answered with the admission's error code.
+   */
+  private admit(event: string, bytes: number): Admission {
+    const who = this.identity;
+    return this.deps.admission.admit({ socketId: this.id, appId: who?.app.id, authId: who?.user?.auth_id, event, bytes });
+  }
+
+  /** Step: the `auth` event. */
+  authenticate(payload: unknown, callback: Callback): void {
+    if (this.state !== "waiting") {
+      this.clientError(clientErrors.alreadyAuthenticated());
+      return callback("ALREADY_AUTHENTICATED");
+    }
+    const parsed = AuthRequest.safeParse(payload);
+    if (!parsed.success) {
+      this.clientError(clientErrors.invalid("auth", parsed.error));
+      return callback("INVALID_REQUEST");
+    }
+    this.state = "authenticating";
+    this.runAuth(parsed.data).then(
+      (outcome) => {
+        // Gone meanwhile (disconnected, revoked): the answer reaches nobody.
+        if (this.state === "closed") return callback("NOT_AUTHENTICATED");
+        if (!outcome.ok) {
+          this.state = "waiting";
+          return callback(outcome.error);
+        }
+        callback(null, outcome.response);
+        if (outcome.response.subscriptions.length === 0) {
+          this.clientError(clientErrors.noSubscriptions());
+          this.socket.disconnect(true);
+        }
+      },
+      (err: unknown) => {
+        this.deps.log.error({ err, socket: this.id }, "auth failed");
+        this.unwatchToken();
+        if (this.state !== "closed") this.state = "waiting";
+        callback("INTERNAL_ERROR");
+      },
+    );
+  }
+
+  private async runAuth(request: AuthRequest): Promise<AuthOutcome> {
+    const { directory, features } = this.deps;
+    const app = await directory.app(request.app_id);
+    let resolved: ResolvedUser | undefined;
+    if (app && request.access_token) {
+      // Watched before the lookup: a revocation from now on reaches this socket.
+      this.watchToken(tokenHash(request.access_token));
+      await nextTurn();
+      resolved = await directory.resolveToken(app, request.access_token);
+      if (resolved) this.expireAt(resolved.expiresAt);
+      else this.unwatchToken();
+    }
+    const resolution = resolveAuth(request, { app, user: resolved?.user }, (s) => features.get(s).needsUser);
+    if (!resolution.ok) {
+      this.clientError(clientErrors.unknownApp(request.app_id));
+      return resolution;
+    }
+    if (this.closed) return { ok: false, error: "INTERNAL_ERROR" };
+
+    const info = this.sessionInfo(resolution.app, resolution.user);
+    const wanted = resolution.subscriptions.map((s) => features.get(s));
+    const joins = await Promise.all(wanted.map(async (feature) => ({ feature, subscription: feature.subscription, reply: await this.join(feature, info) })));
+    const joined = joins.filter((j) => j.reply.ok).map((j) => j.feature);
+    let outcome: AuthOutcome;
+    try {
+      outcome = authResponse(resolution, joins);
+      if (outcome.ok && !this.closed) await this.deps.relay.join(this.id, outcome.rooms);
+    } catch (err) {
+      await this.leave(info, joined);
+      throw err;
+    }
+
+    // Checked again after the slow steps: the socket may have gone, or its token been revoked.
+    if (!outcome.ok || this.closed) {
+      this.unwatchToken();
+      await this.leave(info, joined);
+      return outcome.ok ? { ok: false, error: "INTERNAL_ERROR" } : outcome;
+    }
+    this.info = info;
+    this.joined = joined;
+    this.granted = new Set(outcome.granted);
+    this.state = "authenticated";
+    clearTimeout(this.deadline);
+    return outcome;
+  }
+
+  /** Step: a client event other than `auth`. */
+  clientEvent(event: string, route: { feature: Feature; handler: ClientEventHandler }, payload: unknown, callback: Callback): void {
+    const info = this.identity;
+    if (!info) {
+      this.clientError(clientErrors.notAuthenticated(event));
+      return callback("NOT_AUTHENTICATED");
+    }
+    if (!this.granted.has(route.feature.subscription)) {
+      this.clientError(clientErrors.notSubscribed(event, route.feature.subscription));
+      return callback("NOT_SUBSCRIBED");
+    }
+    if (route.handler.needsUser && !info.user) {
+      this.clientError(clientErrors.loginRequired(event));
+      return callback("LOGIN_REQUIRED");
+    }
+    const parsed = route.handler.schema.safeParse(payload);
+    if (!parsed.success) {
+      this.clientError(clientErrors.invalid(event, parsed.error));
+      return callback("INVALID_REQUEST");
+    }
+    route.handler.handle(info, parsed.data).then(
+      (reply) => (reply.ok ? callback(null, reply.result) : callback(reply.error)),
+      (err: unknown) => {
+        info.log.error({ err, event }, "client event failed");
+        callback("INTERNAL_ERROR");
+      },
+    );
+  }
+
+  /** Step: the socket's token was revoked or has expired (during auth too). */
+  revoke(): void {
+    if (this.state === "closed") return;
+    this.clientError(clientErrors.tokenRevoked());
+    this.socket.disconnect(true);
+  }
+
+  /** Step: the socket went away. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    const wasAuthenticated = this.state === "authenticated";
+    this.state = "closed";
+    clearTimeout(this.deadline);
+    this.unwatchToken();
+    this.deps.admission.closed?.(this.id);
+    if (wasAuthenticated && this.info) await this.leave(this.info, this.joined);
+  }
+
+  private async join(feature: Feature, info: SessionInfo): Promise<RpcReply<FeatureJoin>> {
+    try {
+      return await feature.join(info);
+    } catch (err) {
+      info.log.error({ err, feature: feature.subscription }, "joining a feature failed");
+      return { ok: false, error: "INTERNAL_ERROR" };
+    }
+  }
+
+  private async leave(info: SessionInfo, features: Feature[]): Promise<void> {
+    if (this.deps.stopping()) return;
+    await Promise.all(
+      features.map((f) => f.leave?.(info).catch((err: unknown) => info.log.error({ err, feature: f.subscription }, "disconnect cleanup failed"))),
+    );
+  }
+
+  private authDeadlinePassed(): void {
+    if (this.state === "authenticated" || this.state === "closed") return;
+    this.clientError(clientErrors.authTimeout(this.deps.authTimeoutMs));
+    this.socket.disconnect(true);
+  }
+
+  private watchToken(hash: string): void {
+    this.unwatchToken();
+    this.watchedToken = hash;
+    this.deps.tokens.add(hash, this.revokeListener);
+  }
+
+  private unwatchToken(): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (this.watchedToken === undefined) return;
+    this.deps.tokens.remove(this.watchedToken, this.revokeListener);
+    this.watchedToken = undefined;
+  }
+
+  private expireAt(expiresAt: number | null): void {
+    if (expiresAt === null) return;
+    this.expiryTimer = setTimeout(() => this.revoke(), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+  }
+
+  private sessionInfo(app: AppRecord, user: UserObject | undefined): SessionInfo {
+    const { socket, deps } = this;
+    let log: Logger | undefined;
+    return {
+      socketId: socket.id,
+      app,
+      user,
+      // Created on first use: most sockets never log, and a child logger per socket costs.
+      get log() {
+        return (log ??= deps.log.child({ socket: socket.id, app: app.id, auth_id: user?.auth_id }));
+      },
+    };
+  }
+
+  private clientError(text: string): void {
+    this.socket.emit("client_error", text);
+  }
+}
