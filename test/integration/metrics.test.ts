@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
 import { depositEvents, publishBets, publishWalletEvent } from "@socketpot/simulator";
-import { authenticate, once, request, waitFor, type AnyClient } from "../support/clients";
+import { encode } from "@socketpot/contracts";
+import { authenticate, connectClient, connected, once, request, waitFor, type AnyClient } from "../support/clients";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { servicePath, spawnGateway, spawnService, type ChildService } from "../support/gateway";
@@ -52,6 +53,8 @@ beforeAll(async () => {
   const gw = await spawnGateway(ns.namespace, { OPS_PORT: "0", OPS_HOST: "127.0.0.1" });
   children.push(gw);
   gatewayUrl = gw.url;
+  await waitFor(() => /serving \/healthz/.test(gw.output()), 10_000, "the gateway's ops endpoint");
+  ops.gateway = `http://127.0.0.1:${JSON.parse(gw.output().split("\n").find((l) => l.includes("serving /healthz"))!).port}`;
 }, 120_000);
 
 afterAll(async () => {
@@ -63,7 +66,7 @@ afterAll(async () => {
 
 describe("operations endpoints", () => {
   it("answer /healthz and /readyz on every service", async () => {
-    for (const name of ["chat", "wallet-watcher", "bet-stream"]) {
+    for (const name of ["chat", "wallet-watcher", "bet-stream", "gateway"]) {
       expect((await fetch(`${ops[name]}/healthz`)).status, name).toBe(200);
       await waitFor(async () => (await fetch(`${ops[name]}/readyz`)).status === 200, 15_000, `${name} ready`);
       expect(await sample(name, "nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
@@ -95,5 +98,67 @@ describe("operations endpoints", () => {
     expect(await sample("wallet-watcher", "socketpot_wallet_notifications_total")).toBeGreaterThanOrEqual(1);
     expect(await sample("bet-stream", "socketpot_bets_out_total", { outcome: "published" })).toBeGreaterThan(0);
     expect(await sample("bet-stream", "socketpot_bets_leases_held", { state: "held" })).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("count the gateway's sockets by state and subscription, auths, replies, client_errors, deliveries and relay rejects", async () => {
+    const gw = (metric: string, labels: Record<string, string> = {}) => sample("gateway", metric, labels);
+    const before = {
+      authenticated: await gw("socketpot_gateway_sockets", { state: "authenticated" }),
+      chatSockets: await gw("socketpot_gateway_subscribed_sockets", { subscription: "CHAT" }),
+      users: await gw("socketpot_gateway_auths_total", { outcome: "user" }),
+      anonymous: await gw("socketpot_gateway_auths_total", { outcome: "anonymous" }),
+      unknownApp: await gw("socketpot_gateway_auths_total", { outcome: "UNKNOWN_APP" }),
+      okReplies: await gw("socketpot_gateway_replies_total", { code: "ok" }),
+      invalidReplies: await gw("socketpot_gateway_replies_total", { code: "INVALID_REQUEST" }),
+      unknownEvent: await gw("socketpot_gateway_client_errors_total", { reason: "unknownEvent" }),
+      chatDeliveries: await gw("socketpot_gateway_deliveries_total", { family: "chat" }),
+      depositDeliveries: await gw("socketpot_gateway_deliveries_total", { family: "deposits" }),
+      invalid: await gw("socketpot_gateway_relay_rejects_total", { family: "deposits", reason: "invalid" }),
+      policy: await gw("socketpot_gateway_relay_rejects_total", { family: "deposits", reason: "policy" }),
+    };
+    const me = app.owner;
+    const { client: member } = await authenticate(gatewayUrl, { app_id: app.app_id, access_token: me.token, subscriptions: ["CHAT", "DEPOSITS"] }, clients);
+    const { client: reader } = await authenticate(gatewayUrl, { app_id: app.app_id, subscriptions: ["CHAT"] }, clients);
+    const waiting = connectClient(gatewayUrl);
+    clients.push(waiting);
+    await connected(waiting);
+    expect((await request(waiting, "auth", { app_id: 999_999, subscriptions: ["CHAT"] }))[0]).toBe("UNKNOWN_APP");
+    expect((await request(waiting, "no_such_event", {}))[0]).toBe("INVALID_REQUEST");
+
+    expect(await gw("socketpot_gateway_sockets", { state: "authenticated" })).toBe(before.authenticated + 2);
+    expect(await gw("socketpot_gateway_sockets", { state: "waiting" })).toBeGreaterThanOrEqual(1);
+    expect(await gw("socketpot_gateway_subscribed_sockets", { subscription: "CHAT" })).toBe(before.chatSockets + 2);
+    expect(await gw("socketpot_gateway_subscribed_sockets", { subscription: "DEPOSITS" })).toBeGreaterThanOrEqual(1);
+    expect(await gw("socketpot_gateway_auths_total", { outcome: "user" })).toBe(before.users + 1);
+    expect(await gw("socketpot_gateway_auths_total", { outcome: "anonymous" })).toBe(before.anonymous + 1);
+    expect(await gw("socketpot_gateway_auths_total", { outcome: "UNKNOWN_APP" })).toBe(before.unknownApp + 1);
+    expect(await gw("socketpot_gateway_replies_total", { code: "ok" })).toBe(before.okReplies + 2);
+    expect(await gw("socketpot_gateway_replies_total", { code: "INVALID_REQUEST" })).toBe(before.invalidReplies + 1);
+    expect(await gw("socketpot_gateway_client_errors_total", { reason: "unknownEvent" })).toBe(before.unknownEvent + 1);
+
+    // A chat post reaches both sockets in the room: two deliveries of one relayed emit.
+    const heard = once(reader, "new_message");
+    expect((await request(member, "new_message", { channel: "english", text: "counted twice" }))[0]).toBeNull();
+    await heard;
+    await waitFor(async () => (await gw("socketpot_gateway_deliveries_total", { family: "chat" })) >= before.chatDeliveries + 2, 5_000, "chat deliveries");
+
+    // Deposits: one invalid message, one notification published twice (the policy drops the copy).
+    const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
+    const notification = encode({ type: "unconfirmed", event_id: "metrics-1", change: { balance: 5, diff: 5 } });
+    const balance = once(member, "unconfirmed_balance_change");
+    ns.nc.publish(subject, new TextEncoder().encode("not json"));
+    ns.nc.publish(subject, notification);
+    ns.nc.publish(subject, notification);
+    await balance;
+    await waitFor(async () => (await gw("socketpot_gateway_relay_rejects_total", { family: "deposits", reason: "policy" })) === before.policy + 1, 5_000, "the dropped copy");
+    expect(await gw("socketpot_gateway_relay_rejects_total", { family: "deposits", reason: "invalid" })).toBe(before.invalid + 1);
+    expect(await gw("socketpot_gateway_deliveries_total", { family: "deposits" })).toBe(before.depositDeliveries + 1);
+
+    member.close();
+    reader.close();
+    await waitFor(async () => (await gw("socketpot_gateway_sockets", { state: "authenticated" })) === before.authenticated, 5_000, "closed sockets counted");
+    expect(await gw("socketpot_gateway_subscribed_sockets", { subscription: "CHAT" })).toBe(before.chatSockets);
+    expect(await gw("socketpot_nats_connection_events_total", { type: "reconnect" })).toBe(0);
+    expect(await gw("nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
   }, 60_000);
 });

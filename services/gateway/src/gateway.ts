@@ -6,7 +6,7 @@ import { Server } from "socket.io";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
-import { DirectoryReader, createRpcClient, onceStop, openDirectoryBucket } from "@socketpot/service-kit";
+import { DirectoryReader, createRpcClient, onceStop, openDirectoryBucket, type Registry } from "@socketpot/service-kit";
 import type { GatewayConfig } from "./config";
 import { AppCache } from "./app-cache";
 import { admitEveryEvent, type EventAdmission } from "./event-admission";
@@ -14,6 +14,7 @@ import { createFeatures } from "./features";
 import { startHeartbeat } from "./heartbeat";
 import { createHttpHandler } from "./http";
 import { LoopHealth } from "./loop-health";
+import { SessionCounts, registerGatewayMetrics } from "./metrics";
 import { FanoutRelay } from "./relay/fanout-relay";
 import { Session } from "./session";
 import { TokenSockets } from "./token-watch";
@@ -26,6 +27,8 @@ export interface GatewayDeps {
   log: Logger;
   /** Edge limits asked about every client event (default: none). */
   admission?: EventAdmission;
+  /** The process's Prometheus registry: the gateway adds its metrics to it (default: none). */
+  metrics?: Registry;
 }
 
 export interface GatewayService {
@@ -49,7 +52,7 @@ export function newGatewayId(): string {
   return `gw_${randomBytes(6).toString("hex")}`;
 }
 
-export function createGatewayService({ config, nc, log, admission = admitEveryEvent }: GatewayDeps): GatewayService {
+export function createGatewayService({ config, nc, log, admission = admitEveryEvent, metrics }: GatewayDeps): GatewayService {
   const gatewayId = config.GATEWAY_ID ?? newGatewayId();
   const names = createNames(config.SOCKETPOT_NAMESPACE);
   const rpcs = rpcCatalogue(names);
@@ -84,6 +87,8 @@ export function createGatewayService({ config, nc, log, admission = admitEveryEv
   });
   const relay = new FanoutRelay(io, nc, health, log);
   const features = createFeatures({ gatewayId, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
+  const counts = new SessionCounts();
+  if (metrics) registerGatewayMetrics(metrics, counts, () => relay.familyCounts());
 
   return {
     gatewayId,
@@ -106,6 +111,7 @@ export function createGatewayService({ config, nc, log, admission = admitEveryEv
         tokens,
         admission,
         log,
+        counts,
         authTimeoutMs: config.AUTH_TIMEOUT_MS,
         maxEventBytes: config.MAX_EVENT_BYTES,
         stopping: () => stopping,

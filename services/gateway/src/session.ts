@@ -11,12 +11,13 @@
  */
 import type { Socket } from "socket.io";
 import type { Logger } from "pino";
-import { AuthRequest, tokenHash, type AppRecord, type ErrorCode, type RpcReply, type Subscription, type UserObject } from "@socketpot/contracts";
+import { AuthRequest, tokenHash, type AuthResponse, type AppRecord, type ErrorCode, type RpcReply, type Subscription, type UserObject } from "@socketpot/contracts";
 import type { ResolvedUser } from "@socketpot/service-kit";
 import { authResponse, resolveAuth, type AuthOutcome } from "./auth";
 import { clientErrors } from "./client-errors";
 import type { Admission, EventAdmission } from "./event-admission";
 import { EventSizeMeter } from "./event-size";
+import type { SessionCounts, SocketState } from "./metrics";
 import type { Feature, FeatureSet, SessionInfo } from "./features";
 import type { ClientEventHandler, FeatureJoin } from "./features/feature";
 import { nextTurn } from "./next-turn";
@@ -39,13 +40,17 @@ export interface SessionDeps {
   tokens: TokenSockets;
   admission: EventAdmission;
   log: Logger;
+  /** Sockets by state and subscription, auth outcomes, replies and client_errors, for /metrics. */
+  counts: SessionCounts;
   authTimeoutMs: number;
   maxEventBytes: number;
   /** True while the gateway stops: services then learn from its goodbye, not from each socket. */
   stopping(): boolean;
 }
 
-type State = "waiting" | "authenticating" | "authenticated" | "closed";
+type State = SocketState | "closed";
+
+type ClientErrorReason = keyof typeof clientErrors;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -56,7 +61,7 @@ function splitArgs(args: unknown[]): { payload: unknown; callback?: Callback } {
 }
 
 export class Session {
-  private state: State = "waiting";
+  private current: State = "waiting";
   private info: SessionInfo | undefined;
   private joined: Feature[] = [];
   private granted = new Set<Subscription>();
@@ -70,6 +75,7 @@ export class Session {
     readonly socket: Socket,
     private readonly deps: SessionDeps,
   ) {
+    deps.counts.moved(undefined, "waiting");
     this.deadline = setTimeout(() => this.authDeadlinePassed(), deps.authTimeoutMs);
     socket.conn.on("packet", (packet: { type: string; data?: unknown }) => {
       if (packet.type === "message") this.eventSize.packet(packet.data);
@@ -77,6 +83,19 @@ export class Session {
     // Every event goes through dispatch; none reaches socket.io's own listeners.
     socket.use(([event, ...args]) => this.dispatch(String(event), args));
     socket.on("disconnect", () => void this.close());
+  }
+
+  private get state(): State {
+    return this.current;
+  }
+
+  /** Every state change passes here, so the counts /metrics reads stay exact. */
+  private set state(next: State) {
+    const { counts } = this.deps;
+    counts.moved(this.current === "closed" ? undefined : this.current, next === "closed" ? undefined : next);
+    if (this.current === "authenticated") counts.subscriptions(this.granted, -1);
+    if (next === "authenticated") counts.subscriptions(this.granted, 1);
+    this.current = next;
   }
 
   get id(): string {
@@ -103,7 +122,8 @@ export class Session {
     const bytes = this.eventSize.lastEventBytes;
     const admission = this.admit(event, bytes);
     if (!admission.ok) {
-      this.clientError(admission.text);
+      this.emitClientError("edgeLimit", admission.text);
+      this.deps.counts.reply(admission.error);
       return callback?.(admission.error);
     }
     let answered = false;
@@ -111,20 +131,21 @@ export class Session {
       if (answered) return;
       answered = true;
       admission.release();
+      this.deps.counts.reply(err ?? "ok");
       if (err === null) callback?.(null, result);
       else callback?.(err);
     };
     if (bytes > this.deps.maxEventBytes) {
-      this.clientError(clientErrors.tooLarge(event, bytes, this.deps.maxEventBytes));
+      this.clientError("tooLarge", event, bytes, this.deps.maxEventBytes);
       return answer("INVALID_REQUEST");
     }
     const route = event === "auth" ? "auth" : this.deps.features.clientEvent(event);
     if (!route) {
-      this.clientError(clientErrors.unknownEvent(event, [...this.deps.features.eventNames]));
+      this.clientError("unknownEvent", event, [...this.deps.features.eventNames]);
       return answer("INVALID_REQUEST");
     }
     if (!callback) {
-      this.clientError(clientErrors.missingCallback(event));
+      this.clientError("missingCallback", event);
       return answer("INVALID_REQUEST");
     }
     if (route === "auth") this.authenticate(payload, answer);
@@ -141,14 +162,18 @@ export class Session {
   }
 
   /** Step: the `auth` event. */
-  authenticate(payload: unknown, callback: Callback): void {
+  authenticate(payload: unknown, answer: Callback): void {
+    const callback: Callback = (err, response) => {
+      this.deps.counts.auth(err ?? ((response as AuthResponse).user ? "user" : "anonymous"));
+      answer(err, response);
+    };
     if (this.state !== "waiting") {
-      this.clientError(clientErrors.alreadyAuthenticated());
+      this.clientError("alreadyAuthenticated");
       return callback("ALREADY_AUTHENTICATED");
     }
     const parsed = AuthRequest.safeParse(payload);
     if (!parsed.success) {
-      this.clientError(clientErrors.invalid("auth", parsed.error));
+      this.clientError("invalid", "auth", parsed.error);
       return callback("INVALID_REQUEST");
     }
     this.state = "authenticating";
@@ -162,7 +187,7 @@ export class Session {
         }
         callback(null, outcome.response);
         if (outcome.response.subscriptions.length === 0) {
-          this.clientError(clientErrors.noSubscriptions());
+          this.clientError("noSubscriptions");
           this.socket.disconnect(true);
         }
       },
@@ -189,7 +214,7 @@ export class Session {
     }
     const resolution = resolveAuth(request, { app, user: resolved?.user }, (s) => features.get(s).needsUser);
     if (!resolution.ok) {
-      this.clientError(clientErrors.unknownApp(request.app_id));
+      this.clientError("unknownApp", request.app_id);
       return resolution;
     }
     if (this.closed) return { ok: false, error: "INTERNAL_ERROR" };
@@ -225,20 +250,20 @@ export class Session {
   clientEvent(event: string, route: { feature: Feature; handler: ClientEventHandler }, payload: unknown, callback: Callback): void {
     const info = this.identity;
     if (!info) {
-      this.clientError(clientErrors.notAuthenticated(event));
+      this.clientError("notAuthenticated", event);
       return callback("NOT_AUTHENTICATED");
     }
     if (!this.granted.has(route.feature.subscription)) {
-      this.clientError(clientErrors.notSubscribed(event, route.feature.subscription));
+      this.clientError("notSubscribed", event, route.feature.subscription);
       return callback("NOT_SUBSCRIBED");
     }
     if (route.handler.needsUser && !info.user) {
-      this.clientError(clientErrors.loginRequired(event));
+      this.clientError("loginRequired", event);
       return callback("LOGIN_REQUIRED");
     }
     const parsed = route.handler.schema.safeParse(payload);
     if (!parsed.success) {
-      this.clientError(clientErrors.invalid(event, parsed.error));
+      this.clientError("invalid", event, parsed.error);
       return callback("INVALID_REQUEST");
     }
     route.handler.handle(info, parsed.data).then(
@@ -253,7 +278,7 @@ export class Session {
   /** Step: the socket's token was revoked or has expired (during auth too). */
   revoke(): void {
     if (this.state === "closed") return;
-    this.clientError(clientErrors.tokenRevoked());
+    this.clientError("tokenRevoked");
     this.socket.disconnect(true);
   }
 
@@ -286,7 +311,7 @@ export class Session {
 
   private authDeadlinePassed(): void {
     if (this.state === "authenticated" || this.state === "closed") return;
-    this.clientError(clientErrors.authTimeout(this.deps.authTimeoutMs));
+    this.clientError("authTimeout", this.deps.authTimeoutMs);
     this.socket.disconnect(true);
   }
 
@@ -323,7 +348,12 @@ export class Session {
     };
   }
 
-  private clientError(text: string): void {
+  private clientError<R extends ClientErrorReason>(reason: R, ...args: Parameters<(typeof clientErrors)[R]>): void {
+    this.emitClientError(reason, (clientErrors[reason] as (...a: typeof args) => string)(...args));
+  }
+
+  private emitClientError(reason: string, text: string): void {
+    this.deps.counts.clientError(reason);
     this.socket.emit("client_error", text);
   }
 }

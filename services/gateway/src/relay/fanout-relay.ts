@@ -34,10 +34,26 @@ export interface RelayRegistry {
   isRelaying(room: string): boolean;
 }
 
+/** One family's relay counts since the gateway started (read by /metrics). */
+export interface FamilyCounts {
+  family: FanoutFamily;
+  /** Client emits to a room. */
+  relayed: number;
+  /** Client emits times the room's sockets on this gateway. */
+  delivered: number;
+  /** Messages that failed validation. */
+  rejected: number;
+  /** Valid messages the delivery policy did not admit. */
+  dropped: number;
+  /** Valid messages whose relaying threw (skipped). */
+  failed: number;
+}
+
 interface Family {
   schema: { safeParse(v: unknown): unknown };
   toEmits(message: unknown): ClientEmit[];
   handling: FamilyHandling<FanoutFamily>;
+  counts: FamilyCounts;
 }
 
 interface Room {
@@ -87,6 +103,7 @@ export class FanoutRelay implements RelayRegistry {
       schema: contract.schema,
       toEmits: contract.toEmits as (message: unknown) => ClientEmit[],
       handling: handling as unknown as FamilyHandling<FanoutFamily>,
+      counts: { family, relayed: 0, delivered: 0, rejected: 0, dropped: 0, failed: 0 },
     });
   }
 
@@ -121,6 +138,11 @@ export class FanoutRelay implements RelayRegistry {
     return this.rooms.has(room);
   }
 
+  /** Each handled family's counts. */
+  familyCounts(): FamilyCounts[] {
+    return [...this.families.values()].map((f) => f.counts);
+  }
+
   get roomCount(): number {
     return this.rooms.size;
   }
@@ -146,6 +168,8 @@ export class FanoutRelay implements RelayRegistry {
           this.relay(msg.subject, msg.data);
         } catch (e) {
           this.failed++;
+          const counts = this.rooms.get(msg.subject)?.family.counts;
+          if (counts) counts.failed++;
           this.badLog.log({ subject: msg.subject, err: e }, "fan-out message could not be relayed; skipped");
         }
       },
@@ -156,17 +180,24 @@ export class FanoutRelay implements RelayRegistry {
     const room = this.rooms.get(subject);
     if (!room) return;
     const decoded = decode(room.family.schema as never, data);
+    const { handling, toEmits, counts } = room.family;
     if (!decoded.ok) {
       this.rejected++;
+      counts.rejected++;
       this.badLog.log({ subject, error: decoded.error.slice(0, 300) }, "invalid fan-out message skipped");
       return;
     }
-    const { handling, toEmits } = room.family;
-    if (!handling.policy.admit(room.state, decoded.value)) return;
+    if (!handling.policy.admit(room.state, decoded.value)) {
+      counts.dropped++;
+      return;
+    }
     const target = this.io.to(subject);
+    const sockets = this.io.of("/").adapter.rooms.get(subject)?.size ?? 0;
     for (const [event, payload] of toEmits(decoded.value)) {
       target.emit(event, payload);
       this.relayed++;
+      counts.relayed++;
+      counts.delivered += sockets;
     }
     handling.delivered?.(subject, decoded.value as never);
   }
