@@ -166,9 +166,8 @@ export class ChatRepository {
   /** The users present in an app's chatroom, keyed by uname. */
   async userlist(appId: number): Promise<Record<string, UserObject>> {
     const rows = await this.prisma.chatPresence.findMany({ where: { appId }, orderBy: { joinedAt: "asc" } });
-    const list: Record<string, UserObject> = {};
-    for (const row of rows) list[row.uname] = { uname: row.uname, auth_id: row.authId, role: row.role };
-    return list;
+    // Defined, not assigned: a user named `__proto__` is an entry like any other.
+    return Object.fromEntries(rows.map((row) => [row.uname, { uname: row.uname, auth_id: row.authId, role: row.role }]));
   }
 
   /**

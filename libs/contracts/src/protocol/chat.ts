@@ -11,6 +11,9 @@ export const Channel = z
   .max(CHANNEL_MAX_LENGTH, { error: `channel cannot be more than ${CHANNEL_MAX_LENGTH} chars long` })
   .regex(/^[a-z0-9_:-]+$/, { error: "channel must only contain chars: a-z, 0-9, '_', '-', ':'" });
 
+/** With the `u` flag a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** Client -> server `new_message` payload. Text is stored trimmed. */
 export const NewMessageRequest = z.object({
   channel: z.preprocess((v) => (v === null || v === "" ? undefined : v), Channel.optional()).transform(
@@ -23,7 +26,9 @@ export const NewMessageRequest = z.object({
       z
         .string()
         .min(1, { error: "text must be 1-300 chars long after trim (it is empty)" })
-        .max(TEXT_MAX_LENGTH, { error: `text must be 1-${TEXT_MAX_LENGTH} chars long after trim` }),
+        .max(TEXT_MAX_LENGTH, { error: `text must be 1-${TEXT_MAX_LENGTH} chars long after trim` })
+        .refine((t) => !t.includes("\u0000"), { error: "text must not contain a NUL character (U+0000)" })
+        .refine((t) => !LONE_SURROGATE.test(t), { error: "text must be well-formed Unicode (it has a lone surrogate)" }),
     ),
 });
 export type NewMessageRequest = z.infer<typeof NewMessageRequest>;
@@ -41,9 +46,22 @@ export const MessageObject = z.object({
 });
 export type MessageObject = z.infer<typeof MessageObject>;
 
+/**
+ * The users present in an app's chatroom, keyed by uname. Read and built with define
+ * semantics (`Object.entries`/`Object.fromEntries`), so a user named `__proto__` is an entry
+ * like any other: a record schema or a plain assignment would drop it.
+ */
+export const Userlist = z
+  .preprocess(
+    (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.entries(v) : v),
+    z.array(z.tuple([z.string(), UserObject])),
+  )
+  .transform((entries): Record<string, UserObject> => Object.fromEntries(entries));
+export type Userlist = z.infer<typeof Userlist>;
+
 export const ChatObject = z.object({
   messages: z.array(MessageObject),
-  userlist: z.record(z.string(), UserObject),
+  userlist: Userlist,
 });
 export type ChatObject = z.infer<typeof ChatObject>;
 
