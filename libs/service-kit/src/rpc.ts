@@ -1,8 +1,10 @@
 import type { z } from "zod";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Service } from "@nats-io/services";
 import type { Logger } from "pino";
-import { RpcReply, decode, encode, type ErrorCode } from "@socketpot/contracts";
+import type { Registry } from "prom-client";
+import { RPC_DEADLINE_HEADER, RpcReply, decode, encode, parseRpcDeadline, type ErrorCode } from "@socketpot/contracts";
+import { counterFrom } from "./metrics";
 
 export interface RpcEntry<Req extends z.ZodType, Res extends z.ZodType> {
   subject: string;
@@ -25,10 +27,25 @@ export type RpcHandler<Req extends z.ZodType, Res extends z.ZodType> = (
   request: z.output<Req>,
 ) => Promise<z.input<Res>>;
 
+/** What one endpoint did that its handler never saw (read by the service's metrics). */
+export interface RpcEndpointStats {
+  /** Requests dropped unanswered because their deadline had passed: the caller gave up on them. */
+  expired: number;
+}
+
+/** `socketpot_rpc_expired_total{endpoint}`, read from the endpoints' stats at each scrape. */
+export function registerRpcMetrics(registry: Registry, endpoints: ReadonlyMap<string, RpcEndpointStats>): void {
+  counterFrom(registry, "socketpot_rpc_expired_total", "Requests dropped unserved because their caller's deadline had passed, by endpoint", ["endpoint"], () =>
+    [...endpoints].map(([endpoint, stats]) => [{ endpoint }, stats.expired]),
+  );
+}
+
 /**
  * Serve one catalogue entry as an endpoint of a NATS micro service (queue group, stats).
- * Invalid requests get INVALID_REQUEST; handler failures other than RpcError are logged and
- * answered INTERNAL_ERROR without detail.
+ * A request past its deadline (RPC_DEADLINE_HEADER) is dropped without running the handler
+ * or answering: its caller has already reported a failure. Invalid requests get
+ * INVALID_REQUEST; handler failures other than RpcError are logged and answered
+ * INTERNAL_ERROR without detail.
  */
 export function serveRpc<Req extends z.ZodType, Res extends z.ZodType>(
   service: Service,
@@ -36,12 +53,18 @@ export function serveRpc<Req extends z.ZodType, Res extends z.ZodType>(
   entry: RpcEntry<Req, Res>,
   handler: RpcHandler<Req, Res>,
   log: Logger,
-): void {
+): RpcEndpointStats {
+  const stats: RpcEndpointStats = { expired: 0 };
   service.addEndpoint(endpointName, {
     subject: entry.subject,
     handler: (err, msg) => {
       if (err) {
         log.error({ err, endpoint: endpointName }, "endpoint stopped");
+        return;
+      }
+      const deadline = parseRpcDeadline(msg.headers?.get(RPC_DEADLINE_HEADER));
+      if (deadline !== undefined && Date.now() >= deadline) {
+        stats.expired++;
         return;
       }
       const decoded = decode(entry.request, msg.data);
@@ -63,6 +86,7 @@ export function serveRpc<Req extends z.ZodType, Res extends z.ZodType>(
       );
     },
   });
+  return stats;
 }
 
 export interface RpcClient {
@@ -75,13 +99,16 @@ export interface RpcClient {
 /**
  * Calls services by NATS request/reply. Never throws: a timeout, a missing service or an
  * invalid reply becomes INTERNAL_ERROR (and is logged), so a socket callback always gets
- * an answer within `timeoutMs`.
+ * an answer within `timeoutMs`. Each request carries that timeout as its deadline
+ * (RPC_DEADLINE_HEADER), so a server reached late does not act on it.
  */
 export function createRpcClient(nc: NatsConnection, log: Logger, timeoutMs: number): RpcClient {
   return {
     async call(entry, request) {
       try {
-        const msg = await nc.request(entry.subject, encode(request), { timeout: timeoutMs });
+        const h = headers();
+        h.set(RPC_DEADLINE_HEADER, String(Date.now() + timeoutMs));
+        const msg = await nc.request(entry.subject, encode(request), { timeout: timeoutMs, headers: h });
         const decoded = decode(RpcReply(entry.result), msg.data);
         if (!decoded.ok) {
           log.error({ subject: entry.subject, error: decoded.error }, "invalid rpc reply");

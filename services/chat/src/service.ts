@@ -23,8 +23,10 @@ import {
   registerService,
   natsReady,
   readiness,
+  registerRpcMetrics,
   serveRpc,
   type Registry,
+  type RpcEndpointStats,
   type Service,
 } from "@socketpot/service-kit";
 import type { ChatConfig } from "./config";
@@ -93,6 +95,8 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
   };
 
   const metrics = deps.metrics ? createChatMetrics(deps.metrics) : undefined;
+  const endpoints = new Map<string, RpcEndpointStats>();
+  if (deps.metrics) registerRpcMetrics(deps.metrics, endpoints);
   const timed = <T>(operation: "join" | "post" | "leave", work: () => Promise<T>) => (metrics ? metrics.timed(operation, work) : work());
 
   const publish = (appId: number, event: ChatFanout) => nc.publish(names.fanout.chat(appId), encode(event));
@@ -231,9 +235,9 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
         reapAfter(config.CHAT_PRESENCE_LINGER_MS);
         return {};
       };
-      serveRpc(service, "join", rpcs.chatJoin, (req) => track(timed("join", () => join(req))), log);
-      serveRpc(service, "post", rpcs.chatPost, (req) => track(timed("post", () => post(req))), log);
-      serveRpc(service, "leave", rpcs.chatLeave, (req) => track(timed("leave", () => leave(req))), log);
+      endpoints.set("join", serveRpc(service, "join", rpcs.chatJoin, (req) => track(timed("join", () => join(req))), log));
+      endpoints.set("post", serveRpc(service, "post", rpcs.chatPost, (req) => track(timed("post", () => post(req))), log));
+      endpoints.set("leave", serveRpc(service, "leave", rpcs.chatLeave, (req) => track(timed("leave", () => leave(req))), log));
       subscribeLiveness(r);
       await nc.flush();
       healthySince = Date.now();

@@ -64,3 +64,19 @@ export function RpcReply<T extends z.ZodType>(result: T) {
   ]);
 }
 export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: ErrorCode; detail?: string };
+
+/**
+ * NATS header every request carries: the time (Unix epoch milliseconds) after which the
+ * requester no longer waits for the reply. A server does not start work for a request past
+ * it, so a caller told "failed" at its timeout is never acted on later. Absolute, so the time
+ * a request waits in a paused or busy server counts; the hosts' clocks are assumed in sync
+ * (NTP), and a skew shifts the cut-off by as much.
+ */
+export const RPC_DEADLINE_HEADER = "Socketpot-Deadline";
+
+/** The deadline a request's header carries; undefined when absent or not a positive integer. */
+export function parseRpcDeadline(value: string | undefined): number | undefined {
+  if (value === undefined || !/^[1-9][0-9]{0,15}$/.test(value)) return undefined;
+  const ms = Number(value);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}

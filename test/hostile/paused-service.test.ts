@@ -1,0 +1,80 @@
+/**
+ * A paused service (SIGSTOP) must not act on requests its callers gave up on: posts that got
+ * INTERNAL_ERROR at the gateway's RPC timeout are not posted when chat resumes (their
+ * deadline travels with the request), and each is counted as expired.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatObject, MessageObject } from "@socketpot/contracts";
+import { authenticate, request, waitFor, type AnyClient } from "../support/clients";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
+import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
+import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { opsUrlFrom, sampleMetric } from "../support/scrape";
+
+const RPC_TIMEOUT_MS = 500;
+const STALE_POSTS = 10;
+
+let ns: TestNamespace;
+let db: TestDatabase;
+let app: SeededApp;
+let chat: ChildService;
+let chatOps: string;
+let gw: RunningGateway;
+const clients: AnyClient[] = [];
+
+beforeAll(async () => {
+  ns = await createTestNamespace();
+  db = await createTestDatabase();
+  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 1);
+  chat = await spawnService(
+    servicePath("chat"),
+    { SOCKETPOT_NAMESPACE: ns.namespace, DATABASE_URL: db.url, CHAT_RATE_LIMIT_COUNT: "1000", OPS_PORT: "0", OPS_HOST: "127.0.0.1" },
+    /chat started/,
+    45_000,
+  );
+  await waitFor(() => opsUrlFrom(chat.output()) !== undefined, 10_000, "chat's ops endpoint");
+  chatOps = opsUrlFrom(chat.output())!;
+  gw = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS) });
+}, 90_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await gw?.stop();
+  if (chat) {
+    chat.child.kill("SIGCONT");
+    await chat.kill();
+  }
+  await db?.drop();
+  await ns?.cleanup();
+});
+
+describe("a paused chat service", () => {
+  it("does not post, on resuming, the messages whose senders were told they failed", async () => {
+    const auth = { app_id: app.app_id, access_token: app.members[0]!.token, subscriptions: ["CHAT"] };
+    const { client } = await authenticate(gw.url, auth, clients);
+    expect((await request(client, "new_message", { text: "before the pause" }))[0]).toBeNull();
+    const expiredBefore = await sampleMetric(chatOps, "socketpot_rpc_expired_total", { endpoint: "post" });
+
+    chat.child.kill("SIGSTOP");
+    let answers: Array<[string | null | undefined, unknown]>;
+    try {
+      answers = await Promise.all(Array.from({ length: STALE_POSTS }, (_, i) => request(client, "new_message", { text: `stale ${i}` })));
+      // Well past every deadline before chat reads the requests.
+      await new Promise((r) => setTimeout(r, RPC_TIMEOUT_MS));
+    } finally {
+      chat.child.kill("SIGCONT");
+    }
+    expect(answers.map(([err]) => err)).toEqual(Array(STALE_POSTS).fill("INTERNAL_ERROR"));
+
+    // Chat caught up: a post after the resume goes through, and history has none of the stale ones.
+    const [err] = await request<MessageObject>(client, "new_message", { text: "after the pause" }, 10_000);
+    expect(err).toBeNull();
+    const { auth: fresh } = await authenticate(gw.url, auth, clients);
+    const texts = (fresh.chat as ChatObject).messages.map((m) => m.text);
+    expect(texts).toContain("before the pause");
+    expect(texts).toContain("after the pause");
+    expect(texts.filter((t) => t.startsWith("stale"))).toEqual([]);
+    expect(await sampleMetric(chatOps, "socketpot_rpc_expired_total", { endpoint: "post" })).toBe(expiredBefore + STALE_POSTS);
+  });
+});
