@@ -1,5 +1,23 @@
 import { z } from "zod";
 import { CommonEnv, envInt, loadConfig } from "@socketpot/service-kit";
+import { MAX_SUPPLY_SATOSHIS } from "./ledger";
+
+/**
+ * Largest JSON size of one stored ledger entry of each kind (longest event id, txid:vout and
+ * amounts), and of the rest of the state: with the limits below, a state stays under
+ * `MAX_LEDGER_BYTES`, well within NATS's default 1 MiB message.
+ */
+const PENDING_ENTRY_BYTES = 280;
+const APPLIED_ENTRY_BYTES = 131;
+const SETTLED_ENTRY_BYTES = 115;
+const STATE_OVERHEAD_BYTES = 16 * 1024;
+export const MAX_LEDGER_BYTES = 900 * 1024;
+
+export const ledgerBytesBound = (c: { WALLET_MAX_PENDING: number; WALLET_APPLIED_HORIZON: number; WALLET_SETTLED_HORIZON: number }) =>
+  c.WALLET_MAX_PENDING * PENDING_ENTRY_BYTES +
+  c.WALLET_APPLIED_HORIZON * APPLIED_ENTRY_BYTES +
+  c.WALLET_SETTLED_HORIZON * SETTLED_ENTRY_BYTES +
+  STATE_OVERHEAD_BYTES;
 
 export const WalletWatcherEnv = z
   .object({
@@ -18,6 +36,13 @@ export const WalletWatcherEnv = z
     WALLET_APPLIED_HORIZON: envInt(16, 100_000).default(500),
     /** Settled deposits remembered per user to drop late or repeated deposit events. */
     WALLET_SETTLED_HORIZON: envInt(16, 100_000).default(500),
+    /** Pending (seen, not yet confirmed or dropped) deposits per user; a deposit beyond is dead-lettered. */
+    WALLET_MAX_PENDING: envInt(1, 3_000).default(1_000),
+    /**
+     * The largest deposit, adjustment, balance and unconfirmed total (satoshis) a wallet event
+     * may carry or lead to; beyond, it is dead-lettered. Default: 21 million BTC.
+     */
+    WALLET_MAX_AMOUNT: envInt(1, Number.MAX_SAFE_INTEGER).default(MAX_SUPPLY_SATOSHIS),
     /**
      * A user's event held back for an earlier one that long is applied anyway (the earlier
      * one is not in flight). Default: twice the ack wait plus 5 s.
@@ -32,6 +57,13 @@ export const WalletWatcherEnv = z
     }
     if (c.WALLET_ORDER_STALL_MS !== undefined && c.WALLET_ORDER_STALL_MS <= c.WALLET_ACK_WAIT_MS) {
       ctx.addIssue({ code: "custom", path: ["WALLET_ORDER_STALL_MS"], message: "must exceed WALLET_ACK_WAIT_MS" });
+    }
+    if (ledgerBytesBound(c) > MAX_LEDGER_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WALLET_MAX_PENDING"],
+        message: `with WALLET_APPLIED_HORIZON and WALLET_SETTLED_HORIZON a ledger could reach ${ledgerBytesBound(c)} bytes, more than ${MAX_LEDGER_BYTES}`,
+      });
     }
     if (c.WALLET_DUPLICATE_WINDOW_MS > c.WALLET_MAX_AGE_MS) {
       ctx.addIssue({ code: "custom", path: ["WALLET_DUPLICATE_WINDOW_MS"], message: "must not exceed WALLET_MAX_AGE_MS" });

@@ -24,6 +24,11 @@
  *   between wallet events, so `balance` is not the previous balance plus `diff`.)
  * - An event id applied before (within the horizon) changes nothing and notifies nothing;
  *   so does a second event about a deposit fact already recorded (a republish under a new id).
+ * - Bounds (`LedgerLimits`): an event is refused, changing nothing, when it would leave more
+ *   than `maxPending` pending deposits, or carries an amount or balance above `maxAmount`, or
+ *   would push the unconfirmed total above `maxAmount`. `maxAmount` is at most 2^53-1, so
+ *   every number a state or notification holds is a safe integer; with the horizons the
+ *   bounds also keep a stored state far below NATS's message size limit.
  *
  * Nothing here reads a clock, the network or randomness: the same inputs give the same output.
  */
@@ -84,16 +89,30 @@ export type LedgerLimits = {
   appliedHorizon: number;
   /** How many settled (confirmed or dropped) deposits are remembered per user. */
   settledHorizon: number;
+  /** Pending deposits a user may have at once. */
+  maxPending: number;
+  /** The largest amount, balance or unconfirmed total (satoshis, at most 2^53-1). */
+  maxAmount: number;
 };
 
-export const DEFAULT_LIMITS: LedgerLimits = Object.freeze({ appliedHorizon: 1000, settledHorizon: 1000 });
+/** 21 million BTC in satoshis. */
+export const MAX_SUPPLY_SATOSHIS = 2_100_000_000_000_000;
+
+export const DEFAULT_LIMITS: LedgerLimits = Object.freeze({
+  appliedHorizon: 1000,
+  settledHorizon: 1000,
+  maxPending: 1000,
+  maxAmount: MAX_SUPPLY_SATOSHIS,
+});
 
 export type Notification = DepositFanout;
 
 export type Outcome =
   | { kind: "applied" }
   | { kind: "duplicate_event" }
-  | { kind: "ignored"; reason: IgnoredReason };
+  | { kind: "ignored"; reason: IgnoredReason }
+  /** Beyond a bound: nothing changes, and the event is dead-lettered with `reason`. */
+  | { kind: "refused"; reason: string };
 
 export type IgnoredReason =
   | "deposit_already_known"
@@ -185,6 +204,9 @@ export function apply(
     const handled = position !== null ? markHandled(state, position) : { state, changed: false };
     return { state: handled.state, changed: handled.changed, notifications: [], outcome: { kind: "duplicate_event" } };
   }
+
+  const refusal = refusalOf(state, event, limits);
+  if (refusal !== null) return { state, changed: false, notifications: [], outcome: { kind: "refused", reason: refusal } };
 
   let pending = state.pending;
   let settled = state.settled;
@@ -279,6 +301,42 @@ export function apply(
     produced: state.produced + notifications.length,
   };
   return { state: next, changed: true, notifications, outcome };
+}
+
+/** Why `event` is beyond the limits for `state`, or null when it is within them. */
+function refusalOf(state: LedgerState, event: WalletEvent, limits: LedgerLimits): string | null {
+  const max = limits.maxAmount;
+  const tooBig = (what: string, n: number) => (Math.abs(n) > max ? `${what} ${n} exceeds the limit ${max}` : null);
+  switch (event.type) {
+    case "deposit_seen": {
+      if (statusOf(state, depositKey(event.txid, event.vout)) !== "unknown") return null;
+      const amount = tooBig("deposit amount", event.amount);
+      if (amount !== null) return amount;
+      if (state.pending.length >= limits.maxPending) return `${state.pending.length} pending deposits already, the limit is ${limits.maxPending}`;
+      if (state.unconfirmed + event.amount > max) return `unconfirmed total would be ${state.unconfirmed + event.amount}, the limit is ${max}`;
+      return null;
+    }
+    case "deposit_confirmed":
+      return tooBig("deposit amount", event.amount) ?? tooBig("balance_after", event.balance_after);
+    case "deposit_dropped":
+      return null;
+    case "balance_adjusted":
+      return tooBig("adjustment amount", event.amount) ?? tooBig("balance_after", event.balance_after);
+  }
+}
+
+/**
+ * The state that replaces a stored one that no longer validates: empty, but keeping how far
+ * the user's subject is handled and how many notifications were produced when those fields
+ * are still readable, so ordering and numbering go on from where they were.
+ */
+export function salvage(raw: unknown, appId: number, authId: number): LedgerState {
+  const fresh = emptyState(appId, authId);
+  if (typeof raw !== "object" || raw === null) return fresh;
+  const r = raw as Record<string, unknown>;
+  const through = LedgerState.shape.through.safeParse(r.through);
+  const produced = LedgerState.shape.produced.safeParse(r.produced);
+  return { ...fresh, through: through.success ? through.data : null, produced: produced.success ? produced.data : 0 };
 }
 
 /** Whether an event at `position` is newer than the one at `than`. Unknown positions count as newer. */

@@ -5,7 +5,12 @@
  *   decode -> per-user queue ->
  *     load state -> order gate -> apply (pure) -> CAS save (retry on conflict)
  *     -> publish the outbox in order -> CAS remove the published entries -> ack
- *   (an invalid message is dead-lettered instead of applied, and still advances the gate)
+ *   (an invalid message, or one the ledger refuses as beyond its bounds, is dead-lettered
+ *   instead of applied, and still advances the gate)
+ *
+ * A dead letter carries at most `DEAD_LETTER_MAX_COPY` bytes of the message, so it always
+ * fits in a NATS message; a longer one is cut and names the original by its stream sequence.
+ * A stored ledger that no longer validates is dead-lettered the same way and replaced.
  *
  * Order gate: the ledger records up to which stream sequence the user's subject is handled.
  * A message is applied only when no earlier message of that subject is still unhandled
@@ -35,7 +40,7 @@ import {
   type StreamPosition,
 } from "./ledger";
 import type { Log } from "./log";
-import { LedgerConflict, ledgerKey, type LedgerStore } from "./store";
+import { LedgerConflict, ledgerKey, type Corrupt, type LedgerStore, type Loaded } from "./store";
 
 /** Where the next message of a subject is in the stream. */
 export interface SubjectCursor {
@@ -113,6 +118,9 @@ export const emptyCounters = (): Counters => ({
 
 const MAX_ERROR_HEADER = 512;
 
+/** Bytes of a message copied into its dead letter; the original stays in its stream. */
+export const DEAD_LETTER_MAX_COPY = 64 * 1024;
+
 /** A held message that does not fit in memory comes back after this long. */
 const HOLD_OVERFLOW_NAK_MS = 250;
 
@@ -170,7 +178,8 @@ export function createProcessor(deps: ProcessorDeps) {
     const key = ledgerKey(appId, authId);
     for (let attempt = 0; ; attempt++) {
       const cached = attempt === 0 ? known.get(key) : undefined;
-      const loaded = cached ?? (await store.load(appId, authId));
+      const loaded: Loaded = cached ?? (await store.load(appId, authId));
+      if (loaded.corrupt) await deadLetterLedger(key, { ...loaded, corrupt: loaded.corrupt });
       if (gate) {
         const verdict = await gate(loaded.state, cached !== undefined);
         if (verdict === "stale") {
@@ -179,14 +188,15 @@ export function createProcessor(deps: ProcessorDeps) {
         }
         if (verdict === "held") return HELD;
       }
-      const next = change(loaded.state);
+      // A replaced corrupt ledger is written even when the change itself writes nothing.
+      const next = change(loaded.state) ?? (loaded.corrupt ? loaded.state : null);
       if (next === null) {
         if (cached) {
           // Nothing to write, so the cache was not checked against the KV: read it.
           known.delete(key);
           continue;
         }
-        remember(key, loaded);
+        remember(key, { state: loaded.state, revision: loaded.revision });
         return loaded;
       }
       try {
@@ -231,17 +241,33 @@ export function createProcessor(deps: ProcessorDeps) {
     });
   }
 
-  async function deadLetter(msg: JsMsg, error: string): Promise<void> {
-    const msgId = msg.headers?.get("Nats-Msg-Id") ?? "";
-    log.warn({ seq: msg.seq, msg_id: msgId, subject: msg.subject, error }, "bad wallet event dead-lettered");
+  /** Publishes a bounded copy of `data` to the dead-letter stream; `msgID` makes a retry a no-op. */
+  async function publishDeadLetter(data: Uint8Array, error: string, fields: Record<string, string>, msgID: string): Promise<void> {
     const h = headers();
     h.set("Socketpot-Error", error.slice(0, MAX_ERROR_HEADER).replace(/[\r\n]+/g, " "));
-    h.set("Socketpot-Original-Subject", msg.subject);
-    h.set("Socketpot-Original-Seq", String(msg.seq));
-    if (msgId) h.set("Socketpot-Original-Msg-Id", msgId);
-    // Redelivery of the same bad message dead-letters it once.
-    await js.publish(names.upstream.walletDeadLetter, msg.data, { headers: h, msgID: `dlq-${epoch}-${msg.seq}` });
+    for (const [k, v] of Object.entries(fields)) h.set(k, v);
+    if (data.length > DEAD_LETTER_MAX_COPY) {
+      h.set("Socketpot-Truncated", "true");
+      h.set("Socketpot-Original-Size", String(data.length));
+    }
+    await js.publish(names.upstream.walletDeadLetter, data.subarray(0, DEAD_LETTER_MAX_COPY), { headers: h, msgID });
     counters.deadLettered++;
+  }
+
+  async function deadLetter(msg: JsMsg, error: string): Promise<void> {
+    const msgId = msg.headers?.get("Nats-Msg-Id") ?? "";
+    log.warn({ seq: msg.seq, msg_id: msgId.slice(0, MAX_ERROR_HEADER), subject: msg.subject, error: error.slice(0, MAX_ERROR_HEADER) }, "wallet event dead-lettered");
+    const fields: Record<string, string> = { "Socketpot-Original-Subject": msg.subject, "Socketpot-Original-Seq": String(msg.seq) };
+    if (msgId) fields["Socketpot-Original-Msg-Id"] = msgId.slice(0, MAX_ERROR_HEADER);
+    // Redelivery of the same bad message dead-letters it once.
+    await publishDeadLetter(msg.data, error, fields, `dlq-${epoch}-${msg.seq}`);
+  }
+
+  /** Keeps a copy of a stored ledger that no longer validates before it is replaced. */
+  async function deadLetterLedger(key: string, loaded: Loaded & { corrupt: Corrupt }): Promise<void> {
+    log.error({ key, revision: loaded.revision, error: loaded.corrupt.error }, "corrupt ledger dead-lettered and replaced");
+    const fields = { "Socketpot-Ledger-Key": key, "Socketpot-Ledger-Revision": String(loaded.revision) };
+    await publishDeadLetter(loaded.corrupt.raw, loaded.corrupt.error, fields, `dlq-ledger-${key}-${loaded.revision}`);
   }
 
   /** The app and user a wallet subject belongs to, or null for a subject outside the scheme. */
@@ -302,6 +328,15 @@ export function createProcessor(deps: ProcessorDeps) {
       );
       if (committed === HELD) return "held";
       const settled = outcome as Outcome;
+      if (settled.kind === "refused") {
+        await deadLetter(msg, settled.reason);
+        await update(event.app_id, event.auth_id, (s) => {
+          const r = markHandled(s, position);
+          return r.changed ? r.state : null;
+        });
+        await publishOutbox(committed.state);
+        return "dead_lettered";
+      }
       if (settled.kind === "ignored") {
         log.info({ event_id: event.event_id, seq: msg.seq, type: event.type, reason: settled.reason }, "wallet event changes nothing");
       } else {
@@ -309,7 +344,14 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       // Also publishes what an earlier, interrupted run committed but did not publish.
       await publishOutbox(committed.state);
-      return settled.kind === "applied" ? "applied" : settled.kind === "duplicate_event" ? "duplicate" : "ignored";
+      switch (settled.kind) {
+        case "applied":
+          return "applied";
+        case "duplicate_event":
+          return "duplicate";
+        case "ignored":
+          return "ignored";
+      }
     });
   }
 

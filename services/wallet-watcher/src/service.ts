@@ -38,7 +38,12 @@ export interface WalletWatcherService {
 
 export function createWalletWatcherService({ config, nc, log, metrics: registry }: WalletWatcherDeps): WalletWatcherService {
   const names = createNames(config.SOCKETPOT_NAMESPACE);
-  const limits = { appliedHorizon: config.WALLET_APPLIED_HORIZON, settledHorizon: config.WALLET_SETTLED_HORIZON };
+  const limits = {
+    appliedHorizon: config.WALLET_APPLIED_HORIZON,
+    settledHorizon: config.WALLET_SETTLED_HORIZON,
+    maxPending: config.WALLET_MAX_PENDING,
+    maxAmount: config.WALLET_MAX_AMOUNT,
+  };
   const slots = new Semaphore(config.WALLET_CONCURRENCY);
   const inFlight = new Set<Promise<unknown>>();
   let resources: WalletResources | undefined;

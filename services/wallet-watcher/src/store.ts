@@ -6,19 +6,17 @@
  */
 import type { KV } from "@nats-io/kv";
 import { decode, encode } from "@socketpot/contracts";
-import { emptyState, LedgerState } from "./ledger";
+import { emptyState, LedgerState, salvage } from "./ledger";
 
 export class LedgerConflict extends Error {
   override readonly name = "LedgerConflict";
   readonly retryable = true;
 }
 
-export class LedgerCorrupt extends Error {
-  override readonly name = "LedgerCorrupt";
-  readonly retryable = false;
-}
+/** A stored value that is not a valid ledger of its key: why, and the bytes as stored. */
+export type Corrupt = { error: string; raw: Uint8Array };
 
-export type Loaded = { state: LedgerState; revision: number | null };
+export type Loaded = { state: LedgerState; revision: number | null; corrupt?: Corrupt };
 
 export interface LedgerStore {
   load(appId: number, authId: number): Promise<Loaded>;
@@ -37,6 +35,14 @@ function isConflict(err: unknown): boolean {
   return /wrong last sequence|key exists/i.test(err.message);
 }
 
+function parseLoosely(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+}
+
 export function createKvLedgerStore(kv: KV): LedgerStore {
   return {
     async load(appId, authId) {
@@ -46,11 +52,17 @@ export function createKvLedgerStore(kv: KV): LedgerStore {
         return { state: emptyState(appId, authId), revision: entry ? entry.revision : null };
       }
       const decoded = decode(LedgerState, entry.value);
-      if (!decoded.ok) throw new LedgerCorrupt(`ledger ${key} at revision ${entry.revision}: ${decoded.error}`);
-      if (decoded.value.app_id !== appId || decoded.value.auth_id !== authId) {
-        throw new LedgerCorrupt(`ledger ${key} holds ${decoded.value.app_id}.${decoded.value.auth_id}`);
-      }
-      return { state: decoded.value, revision: entry.revision };
+      const error = !decoded.ok
+        ? decoded.error
+        : decoded.value.app_id !== appId || decoded.value.auth_id !== authId
+          ? `holds ${decoded.value.app_id}.${decoded.value.auth_id}`
+          : null;
+      if (decoded.ok && error === null) return { state: decoded.value, revision: entry.revision };
+      return {
+        state: salvage(parseLoosely(entry.value), appId, authId),
+        revision: entry.revision,
+        corrupt: { error: `ledger ${key} at revision ${entry.revision}: ${error}`, raw: entry.value },
+      };
     },
     async save(state, revision) {
       const key = ledgerKey(state.app_id, state.auth_id);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { WalletEvent } from "@socketpot/contracts";
 import {
   apply,
+  DEFAULT_LIMITS,
   emptyState,
   LedgerState,
   markPublished,
@@ -11,6 +12,7 @@ import {
   type StreamPosition,
   handledThrough,
   markHandled,
+  salvage,
 } from "../src/ledger";
 import { seededRandom } from "@socketpot/service-kit";
 
@@ -273,13 +275,13 @@ describe("duplicates and redelivery", () => {
   });
 
   it("forgets event ids beyond the horizon, oldest first", () => {
-    const limits = { appliedHorizon: 3, settledHorizon: 3 };
+    const limits = { ...DEFAULT_LIMITS, appliedHorizon: 3, settledHorizon: 3 };
     const { state } = run([adjusted("e1", 1, 1), adjusted("e2", 1, 2), adjusted("e3", 1, 3), adjusted("e4", 1, 4)], limits);
     expect(state.applied).toEqual(["e2", "e3", "e4"]);
   });
 
   it("forgets settled deposits beyond the horizon, but never pending ones", () => {
-    const limits = { appliedHorizon: 10, settledHorizon: 1 };
+    const limits = { ...DEFAULT_LIMITS, appliedHorizon: 10, settledHorizon: 1 };
     const { state } = run(
       [seen("e1", TX_A, 0, 1), seen("e2", TX_A, 1, 2), seen("e3", TX_A, 2, 3), dropped("e4", TX_A, 0), dropped("e5", TX_A, 1)],
       limits,
@@ -424,4 +426,53 @@ describe("any delivery order with duplicates", () => {
       expect(LedgerState.safeParse(state).success).toBe(true);
     });
   }
+});
+
+describe("bounds", () => {
+  const limits = { ...DEFAULT_LIMITS, maxPending: 2, maxAmount: 1_000 };
+
+  it("refuses a deposit beyond the pending limit and changes nothing", () => {
+    const { state } = run([seen("e1", TX_A, 0, 1), seen("e2", TX_A, 1, 1)], limits);
+    const r = apply(state, seen("e3", TX_A, 2, 1), null, limits);
+    expect(r.outcome).toEqual({ kind: "refused", reason: "2 pending deposits already, the limit is 2" });
+    expect(r.changed).toBe(false);
+    expect(r.state).toBe(state);
+    expect(r.notifications).toEqual([]);
+  });
+
+  it("refuses amounts and balances above the limit, and an unconfirmed total that would pass it", () => {
+    const empty = emptyState(APP, USER);
+    const refused = (s: LedgerState, e: WalletEvent) => apply(s, e, null, limits).outcome;
+    expect(refused(empty, seen("e1", TX_A, 0, 1_001))).toMatchObject({ kind: "refused", reason: "deposit amount 1001 exceeds the limit 1000" });
+    expect(refused(empty, confirmed("e1", TX_A, 0, 1, 1_001))).toMatchObject({ kind: "refused", reason: /balance_after/ });
+    expect(refused(empty, adjusted("e1", -1_001, 0))).toMatchObject({ kind: "refused", reason: /adjustment amount/ });
+    const { state } = run([seen("e1", TX_A, 0, 600)], limits);
+    expect(refused(state, seen("e2", TX_B, 0, 401))).toMatchObject({ kind: "refused", reason: /unconfirmed total would be 1001/ });
+    expect(refused(state, seen("e2", TX_B, 0, 400))).toEqual({ kind: "applied" });
+  });
+
+  it("keeps every total a safe integer with the default limits: two deposits of 2^53-1 are both refused", () => {
+    const { state, notes } = run([seen("e1", TX_A, 0, Number.MAX_SAFE_INTEGER), seen("e2", TX_B, 0, Number.MAX_SAFE_INTEGER)]);
+    expect(notes).toEqual([]);
+    expect(state.unconfirmed).toBe(0);
+  });
+
+  it("does not refuse a duplicate of a pending deposit when full: it is ignored as before", () => {
+    const { state } = run([seen("e1", TX_A, 0, 1), seen("e2", TX_A, 1, 1)], limits);
+    expect(apply(state, seen("e9", TX_A, 0, 1), null, limits).outcome).toEqual({ kind: "ignored", reason: "deposit_already_known" });
+  });
+});
+
+describe("salvage", () => {
+  it("keeps the handled position and notification count of a state that no longer validates", () => {
+    const through = { epoch: "x", seq: 12 };
+    const s = salvage({ unconfirmed: 2 * Number.MAX_SAFE_INTEGER, through, produced: 7 }, APP, USER);
+    expect(s).toEqual({ ...emptyState(APP, USER), through, produced: 7 });
+    expect(LedgerState.safeParse(s).success).toBe(true);
+  });
+
+  it("starts empty from anything unreadable", () => {
+    expect(salvage(null, APP, USER)).toEqual(emptyState(APP, USER));
+    expect(salvage({ through: "no", produced: -1 }, APP, USER)).toEqual(emptyState(APP, USER));
+  });
 });
