@@ -1,5 +1,5 @@
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
-import type { AppRecord } from "@socketpot/contracts";
+import { Origin, type AppRecord } from "@socketpot/contracts";
 import { NotFoundError, UsageError, defineCommand, intFlag, optionalInt, printJson, requireFlag, type CliAction, type CliCommand, type CliContext, type Flags } from "./command";
 
 async function writer(ctx: CliContext): Promise<DirectoryWriter> {
@@ -24,6 +24,16 @@ async function unameOf(w: DirectoryWriter, authId: number): Promise<string | nul
   return (await w.getUser(authId))?.uname ?? null;
 }
 
+/** `--origins "https://a.example,https://b.example"`; empty for none. */
+function originsFlag(flags: Flags): string[] | undefined {
+  const raw = flags["origins"];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string") throw new UsageError("--origins takes a comma-separated list");
+  const origins = raw.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const o of origins) if (!Origin.safeParse(o).success) throw new UsageError(`--origins: ${JSON.stringify(o)} is not scheme://host[:port] in lower case`);
+  return origins;
+}
+
 const app = { type: "string" } as const;
 const user = { type: "string" } as const;
 
@@ -40,14 +50,30 @@ const actions: CliAction[] = [
   },
   {
     name: "app create",
-    usage: "--name NAME --owner USER [--id APP_ID]",
-    summary: "new app (refuses a taken id)",
-    options: { name: { type: "string" }, owner: { type: "string" }, id: { type: "string" } },
+    usage: "--name NAME --owner USER [--id APP_ID] [--origins ORIGIN,...]",
+    summary: "new app (refuses a taken id); --origins: the only pages its sockets may authenticate from",
+    options: { name: { type: "string" }, owner: { type: "string" }, id: { type: "string" }, origins: { type: "string" } },
     async run(flags, ctx) {
       const w = await writer(ctx);
       const name = requireFlag(flags, "name");
       const owner = await resolveUser(w, requireFlag(flags, "owner"));
-      printJson(ctx, await w.createApp({ name, owner_auth_id: owner.auth_id, id: optionalInt(flags, "id") }));
+      const origins = originsFlag(flags);
+      printJson(
+        ctx,
+        await w.createApp({ name, owner_auth_id: owner.auth_id, id: optionalInt(flags, "id"), ...(origins?.length ? { allowed_origins: origins } : {}) }),
+      );
+    },
+  },
+  {
+    name: "app origins",
+    usage: "--app APP_ID --origins ORIGIN,...",
+    summary: "the only pages the app's sockets may authenticate from (--origins '' lifts it)",
+    options: { app, origins: { type: "string" } },
+    async run(flags, ctx) {
+      const w = await writer(ctx);
+      const origins = originsFlag(flags);
+      if (origins === undefined) throw new UsageError("--origins is required ('' for any page)");
+      printJson(ctx, await w.setAllowedOrigins(await resolveApp(w, flags), origins));
     },
   },
   ...(["add", "remove"] as const).map(

@@ -109,6 +109,18 @@ describe("every documented action", { timeout: 120_000 }, () => {
     expect(created).toEqual({ id: 900, name: "Explicit", owner_auth_id: 1 });
   });
 
+  it("app origins sets and lifts the pages an app's sockets may authenticate from; a malformed origin is exit 2", async () => {
+    const created = JSON.parse((await cli("directory", "app", "create", "--name", "Locked", "--owner", "1", "--origins", "https://dice.example")).stdout);
+    expect(created.allowed_origins).toEqual(["https://dice.example"]);
+    const set = await cli("directory", "app", "origins", "--app", String(created.id), "--origins", "https://a.example, http://localhost:8080");
+    expect(JSON.parse(set.stdout).allowed_origins).toEqual(["https://a.example", "http://localhost:8080"]);
+    const lifted = JSON.parse((await cli("directory", "app", "origins", "--app", String(created.id), "--origins", "")).stdout);
+    expect(lifted).toEqual({ id: created.id, name: "Locked", owner_auth_id: 1 });
+    const bad = await cli("directory", "app", "origins", "--app", String(created.id), "--origins", "https://a.example/path");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("is not scheme://host[:port]");
+  });
+
   it("mod add / mod remove change the role, and show --app lists the mods", async () => {
     const added = await cli("directory", "mod", "add", "--app", "1", "--user", "kate");
     expect(JSON.parse(added.stdout)).toMatchObject({ app_id: 1, uname: "kate", role: "MOD" });

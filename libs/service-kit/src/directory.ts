@@ -208,7 +208,7 @@ export class DirectoryWriter extends DirectoryReader {
   }
 
   /** Creates an app; refuses an id that exists. Without an id, takes the next free one. */
-  async createApp(input: { id?: number; name: string; owner_auth_id: number }): Promise<AppRecord> {
+  async createApp(input: { id?: number; name: string; owner_auth_id: number; allowed_origins?: string[] }): Promise<AppRecord> {
     if (input.id !== undefined) {
       const record = AppRecord.parse(input);
       await this.createKey(directoryKeys.app(record.id), JSON.stringify(record), `app ${record.id} exists`);
@@ -286,6 +286,14 @@ export class DirectoryWriter extends DirectoryReader {
       if (winner) return winner;
       throw err;
     }
+  }
+
+  /** Sets the pages an app's sockets may authenticate from; an empty list lifts the restriction. */
+  async setAllowedOrigins(app: AppRecord, origins: string[]): Promise<AppRecord> {
+    const { allowed_origins: _previous, ...rest } = app;
+    const record = AppRecord.parse(origins.length > 0 ? { ...rest, allowed_origins: origins } : rest);
+    await this.kv.put(directoryKeys.app(app.id), JSON.stringify(record));
+    return record;
   }
 
   async addMod(appId: number, authId: number): Promise<void> {

@@ -13,6 +13,8 @@ export interface DirectoryAnswers {
   app: AppRecord | undefined;
   /** The user the request's access_token stands for in that app (undefined: no token, or not a valid one). */
   user: UserObject | undefined;
+  /** The handshake's Origin header: the page of a browser socket, undefined for other clients. */
+  origin?: string | undefined;
 }
 
 export type AuthResolution =
@@ -23,18 +25,25 @@ export type AuthResolution =
       /** The subscriptions to set up, in the order asked for. */
       subscriptions: Subscription[];
     }
-  | { ok: false; error: Extract<ErrorCode, "UNKNOWN_APP"> };
+  | { ok: false; error: Extract<ErrorCode, "UNKNOWN_APP" | "FORBIDDEN"> };
 
 /**
- * Who the socket is and what it may subscribe to: an unknown app fails the auth; an
- * unknown, revoked, expired or other app's token is no error but gives no user, and
- * subscriptions that need a user (`needsUser`) are then dropped.
+ * Who the socket is and what it may subscribe to: an unknown app fails the auth, and so
+ * does a browser page the app does not allow (`allowed_origins`; a client that sends no
+ * Origin is no browser page and is not refused); an unknown, revoked, expired or other
+ * app's token is no error but gives no user, and subscriptions that need a user
+ * (`needsUser`) are then dropped.
  */
 export function resolveAuth(request: AuthRequest, answers: DirectoryAnswers, needsUser: (s: Subscription) => boolean): AuthResolution {
   if (!answers.app) return { ok: false, error: "UNKNOWN_APP" };
+  if (!originAllowed(answers.app, answers.origin)) return { ok: false, error: "FORBIDDEN" };
   const user = answers.user;
   const subscriptions = request.subscriptions.filter((s) => user !== undefined || !needsUser(s));
   return user ? { ok: true, app: answers.app, user, subscriptions } : { ok: true, app: answers.app, subscriptions };
+}
+
+function originAllowed(app: AppRecord, origin: string | undefined): boolean {
+  return !app.allowed_origins || origin === undefined || app.allowed_origins.includes(origin.toLowerCase());
 }
 
 export type AuthOutcome =

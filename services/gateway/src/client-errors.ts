@@ -8,6 +8,8 @@ export const clientErrors = {
   missingCallback: (event: string) =>
     `'${event}' needs a callback function as its last argument, e.g. socket.emit('${event}', payload, function (err, result) { ... }).`,
   unknownApp: (appId: number) => `Unknown app_id ${appId}: check your Moneypot app ID.`,
+  originNotAllowed: (appId: number, origin: string) =>
+    `App ${appId} does not allow sockets from the page ${JSON.stringify(origin.slice(0, 200))}: its owner lists the allowed origins in the directory.`,
   alreadyAuthenticated: () => `'auth' was already sent on this connection; reconnect to authenticate again.`,
   notAuthenticated: (event: string) => `'${event}' before a successful 'auth': authenticate first.`,
   notSubscribed: (event: string, sub: string) => `'${event}' needs the "${sub}" subscription in your auth request.`,

@@ -12,6 +12,7 @@ import { AppCache } from "./app-cache";
 import { admitEveryEvent, type EventAdmission } from "./event-admission";
 import { createFeatures } from "./features";
 import { startHeartbeat } from "./heartbeat";
+import { corsOptions } from "./cors";
 import { createHttpHandler } from "./http";
 import { LoopHealth } from "./loop-health";
 import { SessionCounts, registerGatewayMetrics } from "./metrics";
@@ -83,7 +84,7 @@ export function createGatewayService({ config, nc, log, admission = admitEveryEv
     allowEIO3: true,
     maxHttpBufferSize: config.MAX_FRAME_BYTES,
     serveClient: true,
-    cors: { origin: config.CORS_ORIGIN === "*" ? true : config.CORS_ORIGIN.split(","), credentials: true },
+    cors: corsOptions(config.CORS_ORIGIN),
   });
   const relay = new FanoutRelay(io, nc, health, log);
   const features = createFeatures({ gatewayId, names, rpcs, rpc, relay, config, log, stopping: () => stopping });

@@ -212,9 +212,12 @@ export class Session {
       if (resolved) this.expireAt(resolved.expiresAt);
       else this.unwatchToken();
     }
-    const resolution = resolveAuth(request, { app, user: resolved?.user }, (s) => features.get(s).needsUser);
+    const origin = this.socket.handshake.headers.origin;
+    const resolution = resolveAuth(request, { app, user: resolved?.user, origin }, (s) => features.get(s).needsUser);
     if (!resolution.ok) {
-      this.clientError("unknownApp", request.app_id);
+      if (resolution.error === "UNKNOWN_APP") this.clientError("unknownApp", request.app_id);
+      else this.clientError("originNotAllowed", request.app_id, String(origin));
+      this.unwatchToken();
       return resolution;
     }
     if (this.closed) return { ok: false, error: "INTERNAL_ERROR" };

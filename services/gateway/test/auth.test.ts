@@ -29,6 +29,26 @@ describe("resolveAuth", () => {
   });
 });
 
+describe("resolveAuth with an app's allowed origins", () => {
+  const locked: AppRecord = { ...app, allowed_origins: ["https://dice.example", "http://localhost:8080"] };
+
+  it("admits a listed page, in any letter case", () => {
+    expect(resolveAuth(request(["CHAT"]), { app: locked, user: kate, origin: "https://dice.example" }, needsUser)).toMatchObject({ ok: true });
+    expect(resolveAuth(request(["CHAT"]), { app: locked, user: kate, origin: "HTTPS://Dice.Example" }, needsUser)).toMatchObject({ ok: true });
+  });
+
+  it("refuses any other page with FORBIDDEN", () => {
+    for (const origin of ["https://evil.example", "https://dice.example.evil.example", "null", "http://localhost:8081"]) {
+      expect(resolveAuth(request(["CHAT"]), { app: locked, user: kate, origin }, needsUser)).toEqual({ ok: false, error: "FORBIDDEN" });
+    }
+  });
+
+  it("admits a client that sends no Origin (no browser page), and any page when the app lists none", () => {
+    expect(resolveAuth(request(["CHAT"]), { app: locked, user: kate, origin: undefined }, needsUser)).toMatchObject({ ok: true });
+    expect(resolveAuth(request(["CHAT"]), { app, user: kate, origin: "https://evil.example" }, needsUser)).toMatchObject({ ok: true });
+  });
+});
+
 describe("authResponse", () => {
   const resolution = { ok: true as const, app, user: kate, subscriptions: ["CHAT", "BETS"] as Subscription[] };
 

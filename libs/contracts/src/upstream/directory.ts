@@ -21,10 +21,21 @@ export const Uname = z
   .max(32)
   .regex(/^[A-Za-z0-9_.-]+$/, "uname must be 1-32 chars of A-Z a-z 0-9 _ . -");
 
+/** A browser Origin: scheme, host and optional port, lower case, no path ("https://dice.example"). */
+export const Origin = z
+  .string()
+  .max(200)
+  .regex(/^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/, "an origin is scheme://host[:port] in lower case, without a path");
+
 export const AppRecord = z.object({
   id: AppId,
   name: z.string().min(1).max(100),
   owner_auth_id: AuthId,
+  /**
+   * When set, a browser socket may authenticate for this app only from these pages
+   * (its handshake's Origin header); absent, from any page. See docs/SECURITY.md.
+   */
+  allowed_origins: z.array(Origin).max(50).optional(),
 });
 export type AppRecord = z.infer<typeof AppRecord>;
 
