@@ -21,6 +21,8 @@ import { Session } from "./session";
 import { TokenSockets } from "./token-watch";
 
 export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL("../public", import.meta.url));
+/** How long a stopping gateway waits for open HTTP requests before cutting them. */
+const STOP_GRACE_MS = 1_000;
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -134,9 +136,14 @@ export function createGatewayService({ config, nc, log, admission = admitEveryEv
       stopping = true;
       heartbeat?.stop(true);
       stopWatch?.();
+      // io.close says goodbye to every socket, then waits for the HTTP server to close, which
+      // waits for every request still open: one whose headers never finish would hold it
+      // until headersTimeout. Whatever is still open after a short grace is cut.
+      const cut = setTimeout(() => http.closeAllConnections(), STOP_GRACE_MS);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      clearTimeout(cut);
       await features.close();
       relay.close();
       if (!nc.isClosed()) await nc.flush().catch(() => undefined);
