@@ -16,7 +16,20 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** A gateway in this process on a random port, sharing the test's NATS connection. */
+/** Edge limits off: tests post in quick succession; the tests of the limits set their own. */
+export const EDGE_LIMITS_OFF: Record<string, string> = {
+  EDGE_SOCKET_EVENTS_PER_S: "0",
+  EDGE_SOCKET_BYTES_PER_S: "0",
+  EDGE_SOCKET_PENDING: "0",
+  EDGE_USER_EVENTS_PER_S: "0",
+  EDGE_USER_BYTES_PER_S: "0",
+  EDGE_USER_PENDING: "0",
+};
+
+/**
+ * A gateway in this process on a random port, sharing the test's NATS connection; edge
+ * limits off unless `env` sets them.
+ */
 export async function startGateway(
   nc: NatsConnection,
   namespace: string,
@@ -29,6 +42,7 @@ export async function startGateway(
     PORT: "0",
     HOST: "127.0.0.1",
     HEARTBEAT_INTERVAL_MS: "500",
+    ...EDGE_LIMITS_OFF,
     ...env,
   });
   const gateway = createGatewayService({ ...deps, config, nc, log: quietLogger() });

@@ -31,6 +31,21 @@ export const GatewayEnv = z
      * keep the user in the app's userlist.
      */
     CHAT_LEAVE_RETRY_MAX_MS: envInt(100, 600_000).default(30_000),
+    /**
+     * Edge limits (docs/PROTOCOL.md "Limits"), per socket and per user (all of a user's
+     * sockets on this gateway): events and bytes per second as token buckets (rate and
+     * burst; a rate of 0 turns that limit off) and concurrent unanswered events (0: off).
+     */
+    EDGE_SOCKET_EVENTS_PER_S: envInt(0, 1_000_000).default(10),
+    EDGE_SOCKET_EVENTS_BURST: envInt(1, 1_000_000).default(20),
+    EDGE_SOCKET_BYTES_PER_S: envInt(0, 1_000_000_000).default(65_536),
+    EDGE_SOCKET_BYTES_BURST: envInt(1, 1_000_000_000).default(65_536),
+    EDGE_SOCKET_PENDING: envInt(0, 100_000).default(8),
+    EDGE_USER_EVENTS_PER_S: envInt(0, 1_000_000).default(20),
+    EDGE_USER_EVENTS_BURST: envInt(1, 1_000_000).default(40),
+    EDGE_USER_BYTES_PER_S: envInt(0, 1_000_000_000).default(262_144),
+    EDGE_USER_BYTES_BURST: envInt(1, 1_000_000_000).default(262_144),
+    EDGE_USER_PENDING: envInt(0, 100_000).default(32),
     CORS_ORIGIN: z.string().default("*"),
     /** Where the demo page and static files live; empty to serve none. */
     PUBLIC_DIR: z.string().optional(),

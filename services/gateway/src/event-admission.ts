@@ -13,21 +13,22 @@ export interface AdmissionRequest {
 
 export type Admission =
   | { ok: true; /** Called once when the event's callback has been answered. */ release(): void }
-  | { ok: false; error: Extract<ErrorCode, "RATE_LIMITED">; /** The client_error text. */ text: string };
+  | {
+      ok: false;
+      error: Extract<ErrorCode, "RATE_LIMITED">;
+      /** The client_error text; absent when the socket was told recently (a flood is not answered with a flood). */
+      text?: string;
+    };
 
 /**
  * The one place where edge limits (events per second, concurrent pending requests, bytes per
  * second, per socket and per user) decide about a client event: Session.dispatch asks it
  * (its `admit` step) for every event as it arrives, before the size, name and payload checks
  * and before any NATS request. `release` is called once the event has been answered, also
- * when it was refused by a later check; `closed` when a socket goes away.
+ * when it was refused by a later check; `closed` when a socket goes away. The gateway's is
+ * EdgeLimits (edge-limits/), built from its config.
  */
 export interface EventAdmission {
   admit(request: AdmissionRequest): Admission;
   closed?(socketId: string): void;
 }
-
-const admitted: Admission = { ok: true, release: () => undefined };
-
-/** No edge limits. */
-export const admitEveryEvent: EventAdmission = { admit: () => admitted };

@@ -9,7 +9,10 @@ import { createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClie
 import { DirectoryReader, createRpcClient, onceStop, openDirectoryBucket, type Registry } from "@socketpot/service-kit";
 import type { GatewayConfig } from "./config";
 import { AppCache } from "./app-cache";
-import { admitEveryEvent, type EventAdmission } from "./event-admission";
+import type { EventAdmission } from "./event-admission";
+import { EdgeLimits } from "./edge-limits/edge-limits";
+import { registerEdgeLimitMetrics } from "./edge-limits/metrics";
+import { edgeLimitSettings } from "./edge-limits/settings";
 import { createFeatures } from "./features";
 import { startHeartbeat } from "./heartbeat";
 import { corsOptions } from "./cors";
@@ -28,7 +31,7 @@ export interface GatewayDeps {
   config: GatewayConfig;
   nc: NatsConnection;
   log: Logger;
-  /** Edge limits asked about every client event (default: none). */
+  /** Decides about every client event before any work (default: the edge limits of `config`). */
   admission?: EventAdmission;
   /** The process's Prometheus registry: the gateway adds its metrics to it (default: none). */
   metrics?: Registry;
@@ -55,7 +58,7 @@ export function newGatewayId(): string {
   return `gw_${randomBytes(6).toString("hex")}`;
 }
 
-export function createGatewayService({ config, nc, log, admission = admitEveryEvent, metrics }: GatewayDeps): GatewayService {
+export function createGatewayService({ config, nc, log, metrics, ...deps }: GatewayDeps): GatewayService {
   const gatewayId = config.GATEWAY_ID ?? newGatewayId();
   const names = createNames(config.SOCKETPOT_NAMESPACE);
   const rpcs = rpcCatalogue(names);
@@ -92,6 +95,9 @@ export function createGatewayService({ config, nc, log, admission = admitEveryEv
   const features = createFeatures({ gatewayId, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
   const counts = new SessionCounts();
   if (metrics) registerGatewayMetrics(metrics, counts, () => relay.familyCounts());
+  const limits = deps.admission ? undefined : new EdgeLimits(edgeLimitSettings(config));
+  const admission = deps.admission ?? limits!;
+  if (metrics && limits) registerEdgeLimitMetrics(metrics, limits);
 
   return {
     gatewayId,

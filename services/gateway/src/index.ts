@@ -2,4 +2,5 @@ export { createGatewayService, newGatewayId, type GatewayService, type GatewayDe
 export { GatewayEnv, loadGatewayConfig, type GatewayConfig } from "./config";
 export type { Feature, FeatureDeps, SessionInfo } from "./features";
 export type { FanoutRoom } from "./relay/fanout-relay";
-export { admitEveryEvent, type EventAdmission, type AdmissionRequest, type Admission } from "./event-admission";
+export type { EventAdmission, AdmissionRequest, Admission } from "./event-admission";
+export { EdgeLimits, type EdgeLimitSettings } from "./edge-limits/edge-limits";

@@ -122,7 +122,7 @@ export class Session {
     const bytes = this.eventSize.lastEventBytes;
     const admission = this.admit(event, bytes);
     if (!admission.ok) {
-      this.emitClientError("edgeLimit", admission.text);
+      if (admission.text !== undefined) this.emitClientError("edgeLimit", admission.text);
       this.deps.counts.reply(admission.error);
       return callback?.(admission.error);
     }
