@@ -185,6 +185,8 @@ export default {
         maxAgeMs: 3_600_000,
         ackWaitMs: 30_000,
         maxAckPending: 1_000,
+        notificationsMaxAgeMs: 3_600_000,
+        notificationsPerUser: 1_000,
       });
 
       // 1. Throughput: a stored backlog through one watcher.

@@ -85,7 +85,7 @@ describe("a bet nested 5,000 arrays deep", () => {
     await waitFor(() => seen.some((e) => e.event === "new_message" && e.payload.text === "still here"), 5_000, "the chat message");
 
     // Deposits are still relayed.
-    const deposit: DepositFanout = { type: "confirmed", event_id: "after-poison", change: { balance: 700, diff: 700 } };
+    const deposit: DepositFanout = { type: "confirmed", event_id: "after-poison", change: { balance: 700, diff: 700, seq: 1 } };
     ns.nc.publish(ns.names.fanout.deposits(app.app_id, app.members[1]!.auth_id), encode(deposit));
     await waitFor(() => seen.some((e) => e.event === "balance_change"), 5_000, "the deposit notification");
 

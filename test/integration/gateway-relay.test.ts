@@ -18,10 +18,10 @@ async function authed(gw: RunningGateway, appId: number, token: string | undefin
 
 const bet = (id: number) => ({ id, uname: "kate", kind: "simple_dice" as const, wager: 100, profit: -100, outcome: 42.5, created_at: new Date().toISOString() });
 
-const deposit = (event_id: string, balance: number, diff: number): DepositFanout => ({
+const deposit = (seq: number, balance: number, diff: number): DepositFanout => ({
   type: "confirmed",
-  event_id,
-  change: { balance, diff },
+  event_id: `ev-${seq}`,
+  change: { balance, diff, seq },
 });
 
 beforeAll(async () => {
@@ -50,20 +50,20 @@ describe("fan-out relay", () => {
     const events = ["balance_change", "confirmed_deposit_change", "unconfirmed_balance_change"];
     const logs = [mineA, mineB, otherUser, noDeposits].map((c) => record(c, events));
 
-    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit("ev-1", 5000, 5000)));
-    // the same notification again (a watcher that crashed after publishing): dropped by dedupe
-    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit("ev-1", 5000, 5000)));
-    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit("ev-2", 7000, 2000)));
+    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit(1, 5000, 5000)));
+    // the same notification again (a watcher that crashed after publishing): dropped by its seq
+    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit(1, 5000, 5000)));
+    ns.nc.publish(ns.names.fanout.deposits(app.app_id, me.auth_id), encode(deposit(2, 7000, 2000)));
     await waitFor(() => logs[0]!.length >= 4 && logs[1]!.length >= 4, 5_000, "deposit notifications");
     await ns.nc.flush();
     await new Promise((r) => setTimeout(r, 200));
 
     for (const log of logs.slice(0, 2)) {
       expect(log).toEqual([
-        { event: "balance_change", payload: { balance: 5000, diff: 5000 } },
-        { event: "confirmed_deposit_change", payload: { balance: 5000, diff: 5000 } },
-        { event: "balance_change", payload: { balance: 7000, diff: 2000 } },
-        { event: "confirmed_deposit_change", payload: { balance: 7000, diff: 2000 } },
+        { event: "balance_change", payload: { balance: 5000, diff: 5000, seq: 1 } },
+        { event: "confirmed_deposit_change", payload: { balance: 5000, diff: 5000, seq: 1 } },
+        { event: "balance_change", payload: { balance: 7000, diff: 2000, seq: 2 } },
+        { event: "confirmed_deposit_change", payload: { balance: 7000, diff: 2000, seq: 2 } },
       ]);
     }
     expect(logs[2]).toEqual([]);
@@ -78,9 +78,9 @@ describe("fan-out relay", () => {
     const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
     ns.nc.publish(subject, new TextEncoder().encode("not json"));
     ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "x", change: { balance: -5, diff: 1 } }));
-    ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "ok", change: { balance: 5, diff: 5 } }));
+    ns.nc.publish(subject, encode({ type: "unconfirmed", event_id: "ok", change: { balance: 5, diff: 5, seq: 1 } }));
     await waitFor(() => log.length === 1, 5_000, "the valid notification");
-    expect(log[0]!.payload).toEqual({ balance: 5, diff: 5 });
+    expect(log[0]!.payload).toEqual({ balance: 5, diff: 5, seq: 1 });
     expect(gwA.gateway.stats().rejected - rejectedBefore).toBe(2);
     expect(gwA.gateway.stats().relayed).toBeGreaterThan(0);
   });
@@ -117,11 +117,11 @@ describe("fan-out relay", () => {
     const mine = await authed(gwA, app.app_id, me.token, ["DEPOSITS", "BETS"]);
     const log = record(mine, ["balance_change"]);
     const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
-    ns.nc.publish(subject, encode(deposit("flood-1", 100, 100)));
-    // Each family keeps its own state per room: a bet flood does not push the deposit's key out.
+    ns.nc.publish(subject, encode(deposit(3, 100, 100)));
+    // Each family keeps its own state per room: a bet flood does not touch the deposits' one.
     for (let i = 0; i < 600; i++) ns.nc.publish(ns.names.fanout.bets(app.app_id), encode({ type: "new_bets", bets: [bet(100_000 + 2 * i), bet(100_001 + 2 * i)] }));
-    ns.nc.publish(subject, encode(deposit("flood-1", 100, 100)));
-    ns.nc.publish(subject, encode(deposit("flood-2", 150, 50)));
+    ns.nc.publish(subject, encode(deposit(3, 100, 100)));
+    ns.nc.publish(subject, encode(deposit(4, 150, 50)));
     await waitFor(() => log.length >= 2, 5_000, "the deposit notifications");
     await new Promise((r) => setTimeout(r, 200));
     expect(log.map((e) => e.payload.balance)).toEqual([100, 150]);
@@ -140,7 +140,7 @@ describe("fan-out subscriptions", () => {
       const others = [sockets[0]!, sockets[2]!].map((c) => record(c, ["unconfirmed_balance_change"]));
       ns.nc.publish(
         ns.names.fanout.deposits(app.app_id, app.members[1]!.auth_id),
-        encode({ type: "unconfirmed", event_id: "shared-1", change: { balance: 9, diff: 9 } }),
+        encode({ type: "unconfirmed", event_id: "shared-1", change: { balance: 9, diff: 9, seq: 1 } }),
       );
       await waitFor(() => log.length === 1, 5_000, "the notification");
       await new Promise((r) => setTimeout(r, 200));

@@ -77,7 +77,7 @@ async function expectNoSocketKeepsTheUser(attempts: Attempt[]): Promise<void> {
   // Give a revocation that was honoured late the time to show; the deposit must reach nobody.
   ns.nc.publish(
     ns.names.fanout.deposits(app.app_id, app.members[0]!.auth_id),
-    encode({ type: "confirmed", event_id: `race-${Date.now()}`, change: { balance: 1, diff: 1 } } satisfies DepositFanout),
+    encode({ type: "confirmed", event_id: `race-${Date.now()}`, change: { balance: 1, diff: 1, seq: Date.now() } } satisfies DepositFanout),
   );
   await new Promise((r) => setTimeout(r, 500));
   const kept: number[] = [];

@@ -144,7 +144,7 @@ describe("operations endpoints", () => {
 
     // Deposits: one invalid message, one notification published twice (the policy drops the copy).
     const subject = ns.names.fanout.deposits(app.app_id, me.auth_id);
-    const notification = encode({ type: "unconfirmed", event_id: "metrics-1", change: { balance: 5, diff: 5 } });
+    const notification = encode({ type: "unconfirmed", event_id: "metrics-1", change: { balance: 5, diff: 5, seq: 1 } });
     const balance = once(member, "unconfirmed_balance_change");
     ns.nc.publish(subject, new TextEncoder().encode("not json"));
     ns.nc.publish(subject, notification);

@@ -97,10 +97,10 @@ describe("wallet-watcher ledger bounds", () => {
     await waitFor(() => log.length >= MAX_PENDING + 4, 5_000, "notifications after the refusal");
     const pendingSum = deposits.slice(0, MAX_PENDING).reduce((a, d) => a + d.amount, 0);
     expect(log.slice(MAX_PENDING).map((l) => [l.event, l.payload])).toEqual([
-      ["unconfirmed_balance_change", { balance: pendingSum - first.amount, diff: -first.amount }],
-      ["balance_change", { balance: first.amount, diff: first.amount }],
-      ["confirmed_deposit_change", { balance: first.amount, diff: first.amount }],
-      ["unconfirmed_balance_change", { balance: pendingSum - first.amount + 77, diff: 77 }],
+      ["unconfirmed_balance_change", { balance: pendingSum - first.amount, diff: -first.amount, seq: 6 }],
+      ["balance_change", { balance: first.amount, diff: first.amount, seq: 7 }],
+      ["confirmed_deposit_change", { balance: first.amount, diff: first.amount, seq: 7 }],
+      ["unconfirmed_balance_change", { balance: pendingSum - first.amount + 77, diff: 77, seq: 8 }],
     ]);
   });
 
@@ -121,9 +121,9 @@ describe("wallet-watcher ledger bounds", () => {
     await publish(ev.adjusted(who, 5, 5));
     await waitFor(() => log.length >= 3, 5_000, "notifications");
     expect(log.map((l) => l.payload)).toEqual([
-      { balance: big, diff: big },
-      { balance: 5, diff: 5 },
-      { balance: 5, diff: 5 },
+      { balance: big, diff: big, seq: 1 },
+      { balance: 5, diff: 5, seq: 2 },
+      { balance: 5, diff: 5, seq: 2 },
     ]);
     const stored = await watcher.watcher.store().load(who.app_id, who.auth_id);
     expect(stored.state.unconfirmed).toBe(big);
@@ -172,8 +172,9 @@ describe("wallet-watcher ledger bounds", () => {
     await publish(ev.adjusted(who, 40, 40));
     await waitFor(() => log.length >= 2, 5_000, "the event after the corrupt ledger");
     expect(log.map((l) => l.payload)).toEqual([
-      { balance: 40, diff: 40 },
-      { balance: 40, diff: 40 },
+      // Numbered on from the replaced ledger's count.
+      { balance: 40, diff: 40, seq: 3 },
+      { balance: 40, diff: 40, seq: 3 },
     ]);
     const loaded = await watcher.watcher.store().load(who.app_id, who.auth_id);
     expect(loaded.state.unconfirmed).toBe(0);

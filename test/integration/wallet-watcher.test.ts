@@ -81,10 +81,10 @@ describe("wallet-watcher", () => {
     await drained();
 
     const expected = [
-      { event: "unconfirmed_balance_change", payload: { balance: 5000, diff: 5000 } },
-      { event: "unconfirmed_balance_change", payload: { balance: 0, diff: -5000 } },
-      { event: "balance_change", payload: { balance: 12_000, diff: 5000 } },
-      { event: "confirmed_deposit_change", payload: { balance: 12_000, diff: 5000 } },
+      { event: "unconfirmed_balance_change", payload: { balance: 5000, diff: 5000, seq: 1 } },
+      { event: "unconfirmed_balance_change", payload: { balance: 0, diff: -5000, seq: 2 } },
+      { event: "balance_change", payload: { balance: 12_000, diff: 5000, seq: 3 } },
+      { event: "confirmed_deposit_change", payload: { balance: 12_000, diff: 5000, seq: 3 } },
     ];
     expect(logs[0]).toEqual(expected);
     expect(logs[1]).toEqual(expected);
@@ -105,10 +105,10 @@ describe("wallet-watcher", () => {
     await waitFor(() => log.length >= 4, 15_000, "notifications");
     await drained();
     expect(log).toEqual([
-      { event: "unconfirmed_balance_change", payload: { balance: 800, diff: 800 } },
-      { event: "unconfirmed_balance_change", payload: { balance: 0, diff: -800 } },
-      { event: "balance_change", payload: { balance: 700, diff: -300 } },
-      { event: "confirmed_deposit_change", payload: { balance: 700, diff: -300 } },
+      { event: "unconfirmed_balance_change", payload: { balance: 800, diff: 800, seq: 1 } },
+      { event: "unconfirmed_balance_change", payload: { balance: 0, diff: -800, seq: 2 } },
+      { event: "balance_change", payload: { balance: 700, diff: -300, seq: 3 } },
+      { event: "confirmed_deposit_change", payload: { balance: 700, diff: -300, seq: 3 } },
     ]);
   });
 
@@ -130,7 +130,7 @@ describe("wallet-watcher", () => {
     await waitFor(() => log.length >= 3, 15_000, "notifications");
     await drained();
     expect(log.map((l) => l.event)).toEqual(["unconfirmed_balance_change", "balance_change", "confirmed_deposit_change"]);
-    expect(log[0]!.payload).toEqual({ balance: 1234, diff: 1234 });
+    expect(log[0]!.payload).toEqual({ balance: 1234, diff: 1234, seq: 1 });
   });
 
   it("publishes notifications committed before a crash when the event is redelivered", async () => {
@@ -147,7 +147,7 @@ describe("wallet-watcher", () => {
     await publish(event);
     await waitFor(() => log.length >= 1, 15_000, "the outbox notification");
     await drained();
-    expect(log).toEqual([{ event: "unconfirmed_balance_change", payload: { balance: 4200, diff: 4200 } }]);
+    expect(log).toEqual([{ event: "unconfirmed_balance_change", payload: { balance: 4200, diff: 4200, seq: 1 } }]);
     const after = await watcher.watcher.store().load(who.app_id, who.auth_id);
     expect(after.state.outbox).toEqual([]);
     expect(after.state.unconfirmed).toBe(4200);
@@ -168,8 +168,8 @@ describe("wallet-watcher", () => {
     await waitFor(() => log.length >= 2, 15_000, "the valid event behind the bad ones");
     await drained();
     expect(log.map((l) => l.payload)).toEqual([
-      { balance: 50, diff: 50 },
-      { balance: 50, diff: 50 },
+      { balance: 50, diff: 50, seq: 1 },
+      { balance: 50, diff: 50, seq: 1 },
     ]);
 
     const jsm = await jetstreamManager(ns.nc);
@@ -219,22 +219,23 @@ describe("wallet-watcher", () => {
     const second = await startWalletWatcher(nc2, natsUrl(), ns.namespace);
     try {
       const events: WalletEvent[] = [];
-      const expected: Array<{ event: string; payload: { balance: number; diff: number } }> = [];
+      const expected: Array<{ event: string; payload: { balance: number; diff: number; seq: number } }> = [];
+      let seq = 0;
       let confirmed = 0;
       for (let i = 0; i < 40; i++) {
         const tx = txid();
         const amount = 10_000 + i;
         events.push(ev.seen(who, tx, amount));
-        expected.push({ event: "unconfirmed_balance_change", payload: { balance: amount, diff: amount } });
+        expected.push({ event: "unconfirmed_balance_change", payload: { balance: amount, diff: amount, seq: ++seq } });
         if (i % 4 === 3) {
           events.push(ev.dropped(who, tx));
-          expected.push({ event: "unconfirmed_balance_change", payload: { balance: 0, diff: -amount } });
+          expected.push({ event: "unconfirmed_balance_change", payload: { balance: 0, diff: -amount, seq: ++seq } });
         } else {
           confirmed += amount;
           events.push(ev.confirmed(who, tx, amount, confirmed));
-          expected.push({ event: "unconfirmed_balance_change", payload: { balance: 0, diff: -amount } });
-          expected.push({ event: "balance_change", payload: { balance: confirmed, diff: amount } });
-          expected.push({ event: "confirmed_deposit_change", payload: { balance: confirmed, diff: amount } });
+          expected.push({ event: "unconfirmed_balance_change", payload: { balance: 0, diff: -amount, seq: ++seq } });
+          expected.push({ event: "balance_change", payload: { balance: confirmed, diff: amount, seq: ++seq } });
+          expected.push({ event: "confirmed_deposit_change", payload: { balance: confirmed, diff: amount, seq } });
         }
       }
       await Promise.all(events.map((e) => publish(e)));
@@ -267,9 +268,10 @@ describe("wallet-watcher", () => {
     const heldBefore = watcher.watcher.stats().held;
     await publish(ev.adjusted(who, 50, 150));
     await waitFor(() => log.length >= 4, 20_000, "the event behind the lost ledger");
+    // Numbered on after the last notification the deposits stream holds for the user.
     expect(log.slice(2).map((l) => l.payload)).toEqual([
-      { balance: 150, diff: 50 },
-      { balance: 150, diff: 50 },
+      { balance: 150, diff: 50, seq: 2 },
+      { balance: 150, diff: 50, seq: 2 },
     ]);
     expect(watcher.watcher.stats().held).toBeGreaterThan(heldBefore);
   });

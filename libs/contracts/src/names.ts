@@ -59,6 +59,9 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
       chat: (appId: number) => `${ns}.out.chat.${idToken(appId, "app_id")}`,
       deposits: (appId: number, authId: number) =>
         `${ns}.out.deposits.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
+      /** Every deposit subject: the stream that keeps recent notifications for replay. */
+      depositsAll: `${ns}.out.deposits.>`,
+      depositsStream: `${ns}_DEPOSITS`,
       /** Every user's deposit subject of one app (a gateway subscribes once per app). */
       depositsOfApp: (appId: number) => `${ns}.out.deposits.${idToken(appId, "app_id")}.*`,
       bets: (appId: number) => `${ns}.out.bets.${idToken(appId, "app_id")}`,

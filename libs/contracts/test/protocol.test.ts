@@ -10,7 +10,7 @@ import {
   chatEmits,
   depositEmits,
   directoryKeys,
-  depositNotificationKey,
+  depositSeq,
   MoneypotBet,
   NewBet,
   tokenHash,
@@ -86,12 +86,12 @@ function bet(id: number) {
 
 describe("fan-out families", () => {
   it("emits a confirmed change as both balance_change and confirmed_deposit_change", () => {
-    const msg = DepositFanout.parse({ type: "confirmed", event_id: "e1", change: { balance: 10, diff: 10 } });
+    const msg = DepositFanout.parse({ type: "confirmed", event_id: "e1", change: { balance: 10, diff: 10, seq: 3 } });
     expect(depositEmits(msg)).toEqual([
-      ["balance_change", { balance: 10, diff: 10 }],
-      ["confirmed_deposit_change", { balance: 10, diff: 10 }],
+      ["balance_change", { balance: 10, diff: 10, seq: 3 }],
+      ["confirmed_deposit_change", { balance: 10, diff: 10, seq: 3 }],
     ]);
-    expect(depositNotificationKey(msg)).toBe("confirmed:e1");
+    expect(depositSeq(msg)).toBe(3);
   });
 
   it("maps chat events to their client events", () => {

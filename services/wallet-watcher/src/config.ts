@@ -36,6 +36,10 @@ export const WalletWatcherEnv = z
     WALLET_APPLIED_HORIZON: envInt(16, 100_000).default(500),
     /** Settled deposits remembered per user to drop late or repeated deposit events. */
     WALLET_SETTLED_HORIZON: envInt(16, 100_000).default(500),
+    /** How long the deposits stream keeps a user's notifications for replay after a reconnect. */
+    WALLET_NOTIFICATIONS_MAX_AGE_MS: envInt(60_000, 365 * 86_400_000).default(86_400_000),
+    /** Notifications kept per user for replay (the newest); at least 1. */
+    WALLET_NOTIFICATIONS_PER_USER: envInt(1, 1_000_000).default(1_000),
     /** Pending (seen, not yet confirmed or dropped) deposits per user; a deposit beyond is dead-lettered. */
     WALLET_MAX_PENDING: envInt(1, 3_000).default(1_000),
     /**

@@ -30,10 +30,13 @@
  *   every number a state or notification holds is a safe integer; with the horizons the
  *   bounds also keep a stored state far below NATS's message size limit.
  *
+ * - Every notification carries `change.seq`: the user's count of notifications including it
+ *   (`produced` after it), so a user's notifications are numbered 1, 2, 3, ... without gaps.
+ *
  * Nothing here reads a clock, the network or randomness: the same inputs give the same output.
  */
 import { z } from "zod";
-import { AppId, AuthId, DepositFanout, EventId, depositNotificationKey, type WalletEvent } from "@socketpot/contracts";
+import { AppId, AuthId, DepositFanout, EventId, type WalletEvent } from "@socketpot/contracts";
 
 export const LEDGER_VERSION = 1;
 
@@ -55,6 +58,18 @@ export const PendingDeposit = z.object({
 });
 export type PendingDeposit = z.infer<typeof PendingDeposit>;
 
+const Position = z.object({ epoch: z.string(), seq: z.number().int().nonnegative() });
+const Produced = z.number().int().nonnegative();
+
+/**
+ * A committed notification in the outbox. Entries stored before notifications were numbered
+ * have no `seq`: they are the newest `outbox.length` of `produced`, which numbers them.
+ */
+const StoredNotification = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("unconfirmed"), event_id: z.string(), change: DepositFanout.options[0].shape.change.partial({ seq: true }) }),
+  z.object({ type: z.literal("confirmed"), event_id: z.string(), change: DepositFanout.options[1].shape.change.partial({ seq: true }) }),
+]);
+
 /** What is stored per user (JetStream KV value, JSON). */
 export const LedgerState = z.object({
   v: z.literal(LEDGER_VERSION),
@@ -65,9 +80,9 @@ export const LedgerState = z.object({
   /** Confirmed balance after the newest applied confirmed change; null until the first one. */
   confirmed: Satoshis.nullable(),
   /** Stream position of the event `confirmed` comes from. */
-  confirmed_at: z.object({ epoch: z.string(), seq: z.number().int().nonnegative() }).nullable(),
+  confirmed_at: Position.nullable(),
   /** Every message on this user's upstream subject up to this position has been handled. */
-  through: z.object({ epoch: z.string(), seq: z.number().int().nonnegative() }).nullable().default(null),
+  through: Position.nullable().default(null),
   /** Deposits seen and neither confirmed nor dropped, oldest first. */
   pending: z.array(PendingDeposit),
   /** Recently settled deposits, oldest first, bounded by `settledHorizon`. */
@@ -75,13 +90,17 @@ export const LedgerState = z.object({
   /** Recently applied event ids, oldest first, bounded by `appliedHorizon`. */
   applied: z.array(EventId),
   /** Committed notifications not yet published, in order. */
-  outbox: z.array(DepositFanout),
-  /** Number of notifications ever produced for this user. */
-  produced: z.number().int().nonnegative(),
+  outbox: z.array(StoredNotification),
+  /** Number of notifications ever produced for this user: the `seq` of the newest. */
+  produced: Produced,
 }).superRefine((s, ctx) => {
   const sum = s.pending.reduce((acc, p) => acc + p.amount, 0);
   if (sum !== s.unconfirmed) ctx.addIssue({ code: "custom", message: `unconfirmed ${s.unconfirmed} != sum of pending ${sum}` });
-});
+  if (s.outbox.length > s.produced) ctx.addIssue({ code: "custom", message: `outbox of ${s.outbox.length} > produced ${s.produced}` });
+}).transform((s) => ({
+  ...s,
+  outbox: s.outbox.map((n, i): DepositFanout => ({ ...n, change: { ...n.change, seq: n.change.seq ?? s.produced - s.outbox.length + i + 1 } })),
+}));
 export type LedgerState = z.infer<typeof LedgerState>;
 
 export type LedgerLimits = {
@@ -137,11 +156,6 @@ export type ApplyResult = {
 
 export function depositKey(txid: string, vout: number): DepositKey {
   return `${txid}:${vout}`;
-}
-
-/** The dedupe key gateways use for a notification. */
-export function notificationKey(n: Notification): string {
-  return depositNotificationKey(n);
 }
 
 export function emptyState(appId: number, authId: number): LedgerState {
@@ -214,6 +228,7 @@ export function apply(
   let confirmed = state.confirmed;
   let confirmedAt = state.confirmed_at;
   const notifications: Notification[] = [];
+  const nextSeq = () => state.produced + notifications.length + 1;
   let outcome: Outcome = { kind: "applied" };
 
   const settle = (key: DepositKey, status: SettledDeposit["status"]) => {
@@ -222,14 +237,14 @@ export function apply(
   };
   const unconfirmedChange = (diff: number) => {
     unconfirmed += diff;
-    notifications.push({ type: "unconfirmed", event_id: event.event_id, change: { balance: unconfirmed, diff } });
+    notifications.push({ type: "unconfirmed", event_id: event.event_id, change: { balance: unconfirmed, diff, seq: nextSeq() } });
   };
   const confirmedChange = (balanceAfter: number, diff: number) => {
     if (confirmed === null || isNewer(position, confirmedAt)) {
       confirmed = balanceAfter;
       confirmedAt = position;
     }
-    notifications.push({ type: "confirmed", event_id: event.event_id, change: { balance: confirmed, diff } });
+    notifications.push({ type: "confirmed", event_id: event.event_id, change: { balance: confirmed, diff, seq: nextSeq() } });
   };
 
   switch (event.type) {
@@ -334,8 +349,8 @@ export function salvage(raw: unknown, appId: number, authId: number): LedgerStat
   const fresh = emptyState(appId, authId);
   if (typeof raw !== "object" || raw === null) return fresh;
   const r = raw as Record<string, unknown>;
-  const through = LedgerState.shape.through.safeParse(r.through);
-  const produced = LedgerState.shape.produced.safeParse(r.produced);
+  const through = Position.safeParse(r.through);
+  const produced = Produced.safeParse(r.produced);
   return { ...fresh, through: through.success ? through.data : null, produced: produced.success ? produced.data : 0 };
 }
 
@@ -357,10 +372,9 @@ export function markHandled(state: LedgerState, position: StreamPosition): { sta
   return { state: { ...state, through: position }, changed: true };
 }
 
-/** Remove published notifications (by dedupe key) from the outbox. */
-export function markPublished(state: LedgerState, keys: Iterable<string>): { state: LedgerState; changed: boolean } {
-  const done = new Set(keys);
-  const outbox = state.outbox.filter((n) => !done.has(notificationKey(n)));
+/** Remove published notifications, every one up to `seq`, from the outbox. */
+export function markPublished(state: LedgerState, seq: number): { state: LedgerState; changed: boolean } {
+  const outbox = state.outbox.filter((n) => n.change.seq > seq);
   if (outbox.length === state.outbox.length) return { state, changed: false };
   return { state: { ...state, outbox }, changed: true };
 }

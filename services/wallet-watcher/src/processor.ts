@@ -22,7 +22,7 @@
  *
  * A crash after the save and before the publish leaves the notifications in the outbox;
  * the redelivered message (already applied, so a no-op for the ledger) publishes them.
- * Gateways drop a second copy by the notification's dedupe key.
+ * Gateways drop a second copy by the notification's `seq`.
  */
 import type { JetStreamClient, JetStreamManager, JsMsg, MsgRequest } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
@@ -33,7 +33,6 @@ import {
   handledThrough,
   markHandled,
   markPublished,
-  notificationKey,
   type LedgerLimits,
   type LedgerState,
   type Outcome,
@@ -234,9 +233,9 @@ export function createProcessor(deps: ProcessorDeps) {
     // succeeds the server has routed the notifications, so whoever publishes this user's
     // outbox next is ordered after them.
     counters.notificationsPublished += state.outbox.length;
-    const keys = state.outbox.map(notificationKey);
+    const through = state.outbox[state.outbox.length - 1]!.change.seq;
     await update(state.app_id, state.auth_id, (s) => {
-      const r = markPublished(s, keys);
+      const r = markPublished(s, through);
       return r.changed ? r.state : null;
     });
   }

@@ -12,7 +12,7 @@ import { Semaphore } from "./concurrency";
 import type { WalletWatcherConfig } from "./config";
 import { createProcessor, emptyCounters, streamCursor, type Counters } from "./processor";
 import { ensureWalletResources, type WalletResources } from "./setup";
-import { createKvLedgerStore, type LedgerStore } from "./store";
+import { createKvLedgerStore, lastNotified, type LedgerStore } from "./store";
 import { createWalletWatcherMetrics } from "./metrics";
 
 export interface WalletWatcherDeps {
@@ -91,9 +91,11 @@ export function createWalletWatcherService({ config, nc, log, metrics: registry 
         maxAgeMs: config.WALLET_MAX_AGE_MS,
         ackWaitMs: config.WALLET_ACK_WAIT_MS,
         maxAckPending: config.WALLET_MAX_ACK_PENDING,
+        notificationsMaxAgeMs: config.WALLET_NOTIFICATIONS_MAX_AGE_MS,
+        notificationsPerUser: config.WALLET_NOTIFICATIONS_PER_USER,
       });
       const js = jetstream(nc);
-      store = createKvLedgerStore(resources.kv);
+      store = createKvLedgerStore(resources.kv, lastNotified(jsm, names, resources.notifications));
       processor = createProcessor({
         nc,
         js,

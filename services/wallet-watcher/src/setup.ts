@@ -18,6 +18,9 @@ export type WalletResourcesConfig = {
   ackWaitMs: number;
   /** Unacknowledged messages the consumer may have out across all replicas. */
   maxAckPending: number;
+  /** How long the deposits stream keeps each user's notifications (ms), and how many at most. */
+  notificationsMaxAgeMs: number;
+  notificationsPerUser: number;
 };
 
 export type WalletResources = {
@@ -29,6 +32,8 @@ export type WalletResources = {
   epoch: string;
   /** Whether the upstream stream answers direct gets (faster than the API's message get). */
   allowDirect: boolean;
+  /** The stream that keeps every user's recent notifications (their fan-out subjects). */
+  notifications: string;
 };
 
 const STREAM_NOT_FOUND = 10059;
@@ -60,6 +65,43 @@ async function ensureStream(jsm: JetStreamManager, name: string, subject: string
     // Another replica created it first.
     return await jsm.streams.info(name).catch(() => Promise.reject(err));
   }
+}
+
+/**
+ * The deposits stream captures the notifications published on the fan-out subjects (plain
+ * publishes: a stream stores what matches its subjects), one subject per user, so gateways can
+ * replay what a socket missed and the ledger can learn a lost user's last `seq`. Its limits
+ * follow the configuration on every start.
+ */
+async function ensureNotificationStream(jsm: JetStreamManager, names: Names, cfg: WalletResourcesConfig): Promise<string> {
+  const name = names.fanout.depositsStream;
+  const limits = { max_age: nanos(cfg.notificationsMaxAgeMs), max_msgs_per_subject: cfg.notificationsPerUser };
+  let info: StreamInfo | undefined;
+  try {
+    info = await jsm.streams.info(name);
+  } catch (err) {
+    if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
+  }
+  if (info) {
+    if (info.config.max_age !== limits.max_age || info.config.max_msgs_per_subject !== limits.max_msgs_per_subject) {
+      await jsm.streams.update(name, { ...info.config, ...limits });
+    }
+    return name;
+  }
+  try {
+    await jsm.streams.add({
+      name,
+      subjects: [names.fanout.depositsAll],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      allow_direct: true,
+      ...limits,
+    });
+  } catch (err) {
+    await jsm.streams.info(name).catch(() => Promise.reject(err));
+  }
+  return name;
 }
 
 export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamManager, names: Names, cfg: WalletResourcesConfig): Promise<WalletResources> {
@@ -95,6 +137,7 @@ export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamMa
     }
   }
 
+  const notifications = await ensureNotificationStream(jsm, names, cfg);
   const kv = await new Kvm(nc).create(bucket, { history: 1 });
-  return { stream, durable, bucket, kv, epoch: upstream.created, allowDirect: upstream.config.allow_direct === true };
+  return { stream, durable, bucket, kv, epoch: upstream.created, allowDirect: upstream.config.allow_direct === true, notifications };
 }

@@ -3,9 +3,15 @@
  * with optimistic concurrency: `save` succeeds only if the key is still at the revision
  * that was read (or still absent), otherwise it throws `LedgerConflict` and the caller
  * reloads and retries.
+ *
+ * A stored value that no longer validates does not stop the user for good: it loads as
+ * `salvage` of it, with the raw value handed back so the caller can keep a copy. A missing
+ * or replaced ledger goes on numbering notifications after the last one the deposits stream
+ * still holds for the user, so gateways never take new ones for repeats.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { decode, encode } from "@socketpot/contracts";
+import { decode, encode, DepositFanout, type Names } from "@socketpot/contracts";
 import { emptyState, LedgerState, salvage } from "./ledger";
 
 export class LedgerConflict extends Error {
@@ -43,13 +49,29 @@ function parseLoosely(bytes: Uint8Array): unknown {
   }
 }
 
-export function createKvLedgerStore(kv: KV): LedgerStore {
+/** The `seq` of a user's newest notification in the deposits stream, 0 when it holds none. */
+export type LastNotified = (appId: number, authId: number) => Promise<number>;
+
+export function lastNotified(jsm: JetStreamManager, names: Names, stream: string): LastNotified {
+  return async (appId, authId) => {
+    const msg = await jsm.direct.getMessage(stream, { last_by_subj: names.fanout.deposits(appId, authId) });
+    if (!msg) return 0;
+    const decoded = decode(DepositFanout, msg.data);
+    return decoded.ok ? decoded.value.change.seq : 0;
+  };
+}
+
+export function createKvLedgerStore(kv: KV, lastSeq: LastNotified = async () => 0): LedgerStore {
+  const fresh = async (state: LedgerState) => {
+    const seq = await lastSeq(state.app_id, state.auth_id);
+    return seq > state.produced ? { ...state, produced: seq } : state;
+  };
   return {
     async load(appId, authId) {
       const key = ledgerKey(appId, authId);
       const entry = await kv.get(key);
       if (entry === null || entry.operation !== "PUT" || entry.value.length === 0) {
-        return { state: emptyState(appId, authId), revision: entry ? entry.revision : null };
+        return { state: await fresh(emptyState(appId, authId)), revision: entry ? entry.revision : null };
       }
       const decoded = decode(LedgerState, entry.value);
       const error = !decoded.ok
@@ -59,7 +81,7 @@ export function createKvLedgerStore(kv: KV): LedgerStore {
           : null;
       if (decoded.ok && error === null) return { state: decoded.value, revision: entry.revision };
       return {
-        state: salvage(parseLoosely(entry.value), appId, authId),
+        state: await fresh(salvage(parseLoosely(entry.value), appId, authId)),
         revision: entry.revision,
         corrupt: { error: `ledger ${key} at revision ${entry.revision}: ${error}`, raw: entry.value },
       };

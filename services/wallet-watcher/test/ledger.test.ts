@@ -6,7 +6,6 @@ import {
   emptyState,
   LedgerState,
   markPublished,
-  notificationKey,
   type LedgerLimits,
   type Notification,
   type StreamPosition,
@@ -49,7 +48,7 @@ function run(events: WalletEvent[], limits?: LedgerLimits, positions?: Map<strin
 describe("deposit_seen", () => {
   it("raises the unconfirmed balance by the amount", () => {
     const { state, notes } = run([seen("e1", TX_A, 0, 5000)]);
-    expect(notes).toEqual([{ type: "unconfirmed", event_id: "e1", change: { balance: 5000, diff: 5000 } }]);
+    expect(notes).toEqual([{ type: "unconfirmed", event_id: "e1", change: { balance: 5000, diff: 5000, seq: 1 } }]);
     expect(state.unconfirmed).toBe(5000);
     expect(state.pending).toEqual([{ key: `${TX_A}:0`, amount: 5000, event_id: "e1" }]);
   });
@@ -57,8 +56,8 @@ describe("deposit_seen", () => {
   it("accumulates several pending deposits", () => {
     const { notes, state } = run([seen("e1", TX_A, 0, 5000), seen("e2", TX_A, 1, 300)]);
     expect(notes.map((n) => n.change)).toEqual([
-      { balance: 5000, diff: 5000 },
-      { balance: 5300, diff: 300 },
+      { balance: 5000, diff: 5000, seq: 1 },
+      { balance: 5300, diff: 300, seq: 2 },
     ]);
     expect(state.unconfirmed).toBe(5300);
   });
@@ -82,9 +81,9 @@ describe("deposit_confirmed", () => {
   it("lowers the unconfirmed balance and raises the confirmed one", () => {
     const { notes, state } = run([seen("e1", TX_A, 0, 5000), confirmed("e2", TX_A, 0, 5000, 12000)]);
     expect(notes).toEqual([
-      { type: "unconfirmed", event_id: "e1", change: { balance: 5000, diff: 5000 } },
-      { type: "unconfirmed", event_id: "e2", change: { balance: 0, diff: -5000 } },
-      { type: "confirmed", event_id: "e2", change: { balance: 12000, diff: 5000 } },
+      { type: "unconfirmed", event_id: "e1", change: { balance: 5000, diff: 5000, seq: 1 } },
+      { type: "unconfirmed", event_id: "e2", change: { balance: 0, diff: -5000, seq: 2 } },
+      { type: "confirmed", event_id: "e2", change: { balance: 12000, diff: 5000, seq: 3 } },
     ]);
     expect(state.unconfirmed).toBe(0);
     expect(state.confirmed).toBe(12000);
@@ -98,13 +97,13 @@ describe("deposit_confirmed", () => {
       seen("e2", TX_B, 0, 700),
       confirmed("e3", TX_A, 0, 5000, 5000),
     ]);
-    expect(notes[2]).toEqual({ type: "unconfirmed", event_id: "e3", change: { balance: 700, diff: -5000 } });
+    expect(notes[2]).toEqual({ type: "unconfirmed", event_id: "e3", change: { balance: 700, diff: -5000, seq: 3 } });
     expect(state.unconfirmed).toBe(700);
   });
 
   it("before its sighting notifies only the confirmed change, and the late sighting nothing", () => {
     const { notes, state } = run([confirmed("e2", TX_A, 0, 5000, 5000), seen("e1", TX_A, 0, 5000)]);
-    expect(notes).toEqual([{ type: "confirmed", event_id: "e2", change: { balance: 5000, diff: 5000 } }]);
+    expect(notes).toEqual([{ type: "confirmed", event_id: "e2", change: { balance: 5000, diff: 5000, seq: 1 } }]);
     expect(state.unconfirmed).toBe(0);
     expect(state.pending).toEqual([]);
   });
@@ -112,8 +111,8 @@ describe("deposit_confirmed", () => {
   it("lowers the unconfirmed balance by the amount that was seen", () => {
     // A publisher bug (different amounts) must not leave the unconfirmed balance off.
     const { notes, state } = run([seen("e1", TX_A, 0, 5000), confirmed("e2", TX_A, 0, 4000, 4000)]);
-    expect(notes[1]!.change).toEqual({ balance: 0, diff: -5000 });
-    expect(notes[2]!.change).toEqual({ balance: 4000, diff: 4000 });
+    expect(notes[1]!.change).toEqual({ balance: 0, diff: -5000, seq: 2 });
+    expect(notes[2]!.change).toEqual({ balance: 4000, diff: 4000, seq: 3 });
     expect(state.unconfirmed).toBe(0);
   });
 
@@ -144,7 +143,7 @@ describe("deposit_confirmed", () => {
 describe("deposit_dropped", () => {
   it("lowers the unconfirmed balance", () => {
     const { notes, state } = run([seen("e1", TX_A, 0, 5000), dropped("e2", TX_A, 0)]);
-    expect(notes[1]).toEqual({ type: "unconfirmed", event_id: "e2", change: { balance: 0, diff: -5000 } });
+    expect(notes[1]).toEqual({ type: "unconfirmed", event_id: "e2", change: { balance: 0, diff: -5000, seq: 2 } });
     expect(state.unconfirmed).toBe(0);
     expect(state.confirmed).toBeNull();
   });
@@ -173,8 +172,8 @@ describe("balance_adjusted", () => {
   it("notifies a confirmed change with the signed amount and the balance after", () => {
     const { notes, state } = run([adjusted("e1", 10_000, 10_000), adjusted("e2", -2_500, 7_500)]);
     expect(notes).toEqual([
-      { type: "confirmed", event_id: "e1", change: { balance: 10_000, diff: 10_000 } },
-      { type: "confirmed", event_id: "e2", change: { balance: 7_500, diff: -2_500 } },
+      { type: "confirmed", event_id: "e1", change: { balance: 10_000, diff: 10_000, seq: 1 } },
+      { type: "confirmed", event_id: "e2", change: { balance: 7_500, diff: -2_500, seq: 2 } },
     ]);
     expect(state.confirmed).toBe(7_500);
     expect(state.unconfirmed).toBe(0);
@@ -197,8 +196,8 @@ describe("confirmed balance under reordering", () => {
     ]);
     const { notes, state } = run([adjusted("e2", 50, 150), adjusted("e1", 100, 100)], undefined, positions);
     expect(notes.map((n) => n.change)).toEqual([
-      { balance: 150, diff: 50 },
-      { balance: 150, diff: 100 },
+      { balance: 150, diff: 50, seq: 1 },
+      { balance: 150, diff: 100, seq: 2 },
     ]);
     expect(state.confirmed).toBe(150);
     expect(state.confirmed_at).toEqual(at(2));
@@ -296,22 +295,28 @@ describe("outbox", () => {
     const { state, notes } = run([seen("e1", TX_A, 0, 5000), confirmed("e2", TX_A, 0, 5000, 5000)]);
     expect(state.outbox).toEqual(notes);
     expect(state.produced).toBe(3);
-    const after = markPublished(state, notes.slice(0, 2).map(notificationKey));
+    const after = markPublished(state, 2);
     expect(after.changed).toBe(true);
     expect(after.state.outbox).toEqual([notes[2]]);
-    expect(markPublished(after.state, ["nothing"]).changed).toBe(false);
+    expect(markPublished(after.state, 2).changed).toBe(false);
   });
 
   it("keeps unpublished notifications when a later event is applied", () => {
     const s1 = run([seen("e1", TX_A, 0, 5000)]).state;
     const r = apply(s1, seen("e2", TX_B, 0, 1));
-    expect(r.state.outbox.map(notificationKey)).toEqual(["unconfirmed:e1", "unconfirmed:e2"]);
+    expect(r.state.outbox.map((n) => [n.event_id, n.change.seq])).toEqual([["e1", 1], ["e2", 2]]);
   });
 
-  it("gives the two notifications of one confirmation distinct dedupe keys", () => {
-    const { notes } = run([seen("e1", TX_A, 0, 5000), confirmed("e2", TX_A, 0, 5000, 5000)]);
-    const keys = notes.map(notificationKey);
-    expect(new Set(keys).size).toBe(keys.length);
+  it("numbers a user's notifications 1, 2, 3, ... and the two of one confirmation apart", () => {
+    const { notes, state } = run([seen("e1", TX_A, 0, 5000), confirmed("e2", TX_A, 0, 5000, 5000), adjusted("e3", 1, 5001)]);
+    expect(notes.map((n) => n.change.seq)).toEqual([1, 2, 3, 4]);
+    expect(state.produced).toBe(4);
+  });
+
+  it("numbers outbox entries stored before notifications carried seq: the newest of produced", () => {
+    const { state } = run([seen("e1", TX_A, 0, 5000), seen("e2", TX_B, 0, 1)]);
+    const stored = JSON.parse(JSON.stringify({ ...state, outbox: state.outbox.map((n) => ({ ...n, change: { balance: n.change.balance, diff: n.change.diff } })) }));
+    expect(LedgerState.parse(stored).outbox).toEqual(state.outbox);
   });
 });
 
@@ -397,9 +402,8 @@ describe("any delivery order with duplicates", () => {
       const { delivered, positions, confirmedBalance, pendingExpected, facts } = scenario(seed);
       const { state, notes } = run(delivered, undefined, positions);
 
-      // Each fact notified at most once: dedupe keys are unique.
-      const keys = notes.map(notificationKey);
-      expect(new Set(keys).size).toBe(keys.length);
+      // Numbered without gaps: each notification once.
+      expect(notes.map((n) => n.change.seq)).toEqual(notes.map((_, i) => i + 1));
 
       // Every confirmed-balance fact notified exactly once.
       const confirmedIds = notes.filter((n) => n.type === "confirmed").map((n) => n.event_id);

@@ -79,11 +79,11 @@ export function betEmits(msg: BetFanout): ClientEmit[] {
 }
 
 /**
- * Names a deposit notification: a service that crashed between publishing and recording may
- * publish it again, and the copy has the same key.
+ * The ledger's number of a deposit notification: a service that crashed between publishing
+ * and recording may publish it again, and the copy has the same `seq`.
  */
-export function depositNotificationKey(msg: DepositFanout): string {
-  return `${msg.type}:${msg.event_id}`;
+export function depositSeq(msg: DepositFanout): number {
+  return msg.change.seq;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 export interface DeliveryPolicy<M, S = unknown> {
   /** The room's state, created when the gateway starts relaying the room. */
-  openRoom(): S;
+  openRoom(room: string): S;
   /** Whether the message is delivered to the room's sockets; may update the room's state. */
   admit(room: S, message: M): boolean;
 }
@@ -17,17 +17,19 @@ export const deliverEvery: DeliveryPolicy<unknown, undefined> = {
 };
 
 /**
- * A message whose key the room saw among its last `perRoom` keys is dropped: a publisher
- * that crashed between publishing and recording publishes the same notification again.
+ * Messages numbered by their publisher (1, 2, 3, ... per room): one whose number is not above
+ * the last delivered to the room is dropped, however late it comes. A publisher that crashed
+ * between publishing and recording publishes the same notification, with its number, again.
+ * One number per room, so the state is bounded by the rooms the gateway relays. `start`
+ * gives a room's last number when it opens (what its first socket already knows).
  */
-export function dropRepeatedKeys<M>(keyOf: (message: M) => string, perRoom: number): DeliveryPolicy<M, Set<string>> {
+export function increasingSeq<M>(seqOf: (message: M) => number, start: (room: string) => number = () => 0): DeliveryPolicy<M, { last: number }> {
   return {
-    openRoom: () => new Set<string>(),
-    admit(seen, message) {
-      const key = keyOf(message);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      if (seen.size > perRoom) seen.delete(seen.values().next().value!);
+    openRoom: (room) => ({ last: start(room) }),
+    admit(state, message) {
+      const seq = seqOf(message);
+      if (seq <= state.last) return false;
+      state.last = seq;
       return true;
     },
   };

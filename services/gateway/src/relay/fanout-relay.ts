@@ -126,7 +126,7 @@ export class FanoutRelay implements RelayRegistry {
       if (!this.rooms.has(room.subject)) {
         const family = this.families.get(room.family);
         if (!family) throw new Error(`no feature handles fan-out family ${room.family}`);
-        this.rooms.set(room.subject, { family, subscription: key, state: family.handling.policy.openRoom() });
+        this.rooms.set(room.subject, { family, subscription: key, state: family.handling.policy.openRoom(room.subject) });
       }
       socket.join(room.subject);
     }

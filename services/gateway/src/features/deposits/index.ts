@@ -1,13 +1,11 @@
-import { depositNotificationKey } from "@socketpot/contracts";
-import { dropRepeatedKeys } from "../../relay/delivery-policy";
+import { depositSeq } from "@socketpot/contracts";
+import { increasingSeq } from "../../relay/delivery-policy";
 import type { Feature, FeatureDeps } from "../feature";
-
-/** Notification keys each user's room remembers, to drop a republished notification. */
-export const DEPOSIT_KEYS_PER_ROOM = 1_000;
 
 /** DEPOSITS: the user's balance notifications in this app (wallet-watcher publishes them). */
 export function createDepositsFeature({ names, relay }: FeatureDeps): Feature {
-  relay.handle("deposits", { policy: dropRepeatedKeys(depositNotificationKey, DEPOSIT_KEYS_PER_ROOM) });
+  // A republished notification carries the seq it had: dropped however late it comes.
+  relay.handle("deposits", { policy: increasingSeq(depositSeq) });
   return {
     subscription: "DEPOSITS",
     needsUser: true,
