@@ -173,14 +173,13 @@ async function relaySubscriber(nc: NatsConnection, names: Names): Promise<Consum
   let sink = 0;
   const decoder = new TextDecoder();
   const out = new Map<string, string>();
-  const prefix = names.upstream.bets(0).slice(0, -1);
   const sub = nc.subscribe(names.upstream.betsAll, {
     callback: (_err, msg) => {
       const v = JSON.parse(decoder.decode(msg.data)) as { id: number };
       sink ^= v.id;
       let subject = out.get(msg.subject);
       if (subject === undefined) {
-        subject = names.fanout.bets(Number(msg.subject.slice(prefix.length)));
+        subject = names.fanout.bets(names.upstream.parseBets(msg.subject));
         out.set(msg.subject, subject);
       }
       nc.publish(subject, msg.data);

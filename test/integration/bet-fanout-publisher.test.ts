@@ -28,7 +28,7 @@ async function roundTrip(ns: TestNamespace, url: string, batches: number, perApp
   await ns.nc.flush();
   const errors: string[] = [];
   const log = pino({ level: "error" }, { write: (line: string) => errors.push(line) });
-  const publisher = new FanoutPublisher({ natsUrl: url, name: "test-fanout", subject: ns.names.fanout.bets, fallback: ns.nc, log });
+  const publisher = new FanoutPublisher({ natsUrl: url, name: "test-fanout", subjectPrefix: ns.names.fanout.betsPrefix, fallback: ns.nc, log });
   await publisher.start();
   const threaded = publisher.threaded;
   let n = 0;
@@ -73,7 +73,7 @@ describe("FanoutPublisher", () => {
       },
     });
     await ns.nc.flush();
-    const publisher = new FanoutPublisher({ natsUrl: natsUrl(), name: "test-fanout", subject: ns.names.fanout.bets, fallback: ns.nc, log: pino({ level: "silent" }) });
+    const publisher = new FanoutPublisher({ natsUrl: natsUrl(), name: "test-fanout", subjectPrefix: ns.names.fanout.betsPrefix, fallback: ns.nc, log: pino({ level: "silent" }) });
     await publisher.start();
     const count = 2 * MAX_BETS_PER_MESSAGE + 50;
     publisher.add(7, Array.from({ length: count }, (_, n) => text.encode(JSON.stringify({ n }))));

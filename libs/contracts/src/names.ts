@@ -25,6 +25,21 @@ function hexToken(value: string, what: string): string {
   return value;
 }
 
+/**
+ * The id `subject` holds in `[start, end)` when that is a canonical positive safe integer
+ * (no sign, no leading zero), else 0. Allocates nothing: bet-stream runs it on every bet.
+ */
+function idAt(subject: string, start: number, end: number): number {
+  if (end - start < 1 || end - start > 16) return 0;
+  let id = 0;
+  for (let i = start; i < end; i++) {
+    const c = subject.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || (c === 0 && i === start)) return 0;
+    id = id * 10 + c;
+  }
+  return Number.isSafeInteger(id) ? id : 0;
+}
+
 function nameToken(value: string, what: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new TypeError(`${what} must match [A-Za-z0-9_-]{1,64}`);
   return value;
@@ -34,6 +49,8 @@ export type Names = ReturnType<typeof createNames>;
 
 export function createNames(namespace: string = DEFAULT_NAMESPACE) {
   const ns = Namespace.parse(namespace);
+  const betsPrefix = `${ns}.bets.`;
+  const walletPrefix = `${ns}.wallet.`;
   return {
     namespace: ns,
     /** JetStream KV bucket holding apps, users, staff and hashed access tokens. */
@@ -65,6 +82,8 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
       /** Every user's deposit subject of one app (a gateway subscribes once per app). */
       depositsOfApp: (appId: number) => `${ns}.out.deposits.${idToken(appId, "app_id")}.*`,
       bets: (appId: number) => `${ns}.out.bets.${idToken(appId, "app_id")}`,
+      /** `bets(id)` is `betsPrefix + id`: a publisher of many apps builds subjects without checks. */
+      betsPrefix: `${ns}.out.bets.`,
     },
 
     /** What other Moneypot services publish. */
@@ -75,8 +94,20 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
         `${ns}.wallet.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
       walletDeadLetterStream: `${ns}_WALLET_DLQ`,
       walletDeadLetter: `${ns}.wallet-dlq`,
+      /** The app and user of a `wallet(app_id, auth_id)` subject, or null for any other subject. */
+      parseWallet: (subject: string): { app_id: number; auth_id: number } | null => {
+        if (!subject.startsWith(walletPrefix)) return null;
+        const dot = subject.indexOf(".", walletPrefix.length);
+        if (dot < 0) return null;
+        const appId = idAt(subject, walletPrefix.length, dot);
+        const authId = idAt(subject, dot + 1, subject.length);
+        return appId > 0 && authId > 0 ? { app_id: appId, auth_id: authId } : null;
+      },
       betsAll: `${ns}.bets.*`,
       bets: (appId: number) => `${ns}.bets.${idToken(appId, "app_id")}`,
+      /** The app id of a `bets(app_id)` subject, or 0 for any other subject (allocation-free). */
+      parseBets: (subject: string): number =>
+        subject.startsWith(betsPrefix) ? idAt(subject, betsPrefix.length, subject.length) : 0,
     },
 
     /** Build a name for a KV bucket or durable consumer owned by one service. */

@@ -37,4 +37,33 @@ describe("createNames", () => {
     expect(() => names.bucket("a.b")).toThrow();
     expect(names.hexToken("00ff")).toBe("00ff");
   });
+
+  it("reads the app id of an upstream bets subject", () => {
+    expect(names.upstream.parseBets(names.upstream.bets(42))).toBe(42);
+    expect(names.upstream.parseBets(names.upstream.bets(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it("gives app id 0 for anything that is not <bets prefix><canonical positive integer>", () => {
+    const prefix = names.upstream.bets(1).slice(0, -1);
+    for (const bad of [prefix, `${prefix}0`, `${prefix}007`, `${prefix}12a`, `${prefix}-1`, `${prefix}1.5`, `${prefix}99999999999999999`, createNames("other").upstream.bets(42), names.fanout.bets(42)]) {
+      expect(names.upstream.parseBets(bad), bad).toBe(0);
+    }
+  });
+
+  it("reads the app and user of an upstream wallet subject", () => {
+    expect(names.upstream.parseWallet(names.upstream.wallet(7, 9))).toEqual({ app_id: 7, auth_id: 9 });
+    const max = Number.MAX_SAFE_INTEGER;
+    expect(names.upstream.parseWallet(names.upstream.wallet(max, max))).toEqual({ app_id: max, auth_id: max });
+  });
+
+  it("gives null for a subject that is not <wallet prefix><app_id>.<auth_id>", () => {
+    const prefix = names.upstream.wallet(1, 1).slice(0, -3);
+    for (const bad of [prefix, `${prefix}7`, `${prefix}7.`, `${prefix}.9`, `${prefix}0.9`, `${prefix}7.0`, `${prefix}07.9`, `${prefix}7.9.1`, `${prefix}7.x`, createNames("other").upstream.wallet(7, 9), names.fanout.deposits(7, 9)]) {
+      expect(names.upstream.parseWallet(bad), bad).toBeNull();
+    }
+  });
+
+  it("builds an app's bet fan-out subject as the prefix and its id", () => {
+    expect(`${names.fanout.betsPrefix}12345`).toBe(names.fanout.bets(12345));
+  });
 });

@@ -25,8 +25,8 @@ export interface FanoutPublisherOptions {
   natsUrl: string;
   /** Connection name. */
   name: string;
-  /** The subject of app `id`'s messages. */
-  subject: (appId: number) => string;
+  /** App `id`'s messages go to `subjectPrefix + id` (names.fanout.betsPrefix). */
+  subjectPrefix: string;
   /** Publishes when the thread is not running. */
   fallback: NatsConnection;
   log: Logger;
@@ -40,21 +40,17 @@ type ThreadMessage = { type: "ready" } | { type: "closed" } | { type: "status"; 
 export class FanoutPublisher {
   private worker: Worker | undefined;
   private closing: Promise<void> | undefined;
-  private readonly prefix: string;
   private bytes = new Uint8Array(1 << 16);
   private index = new Int32Array(3 * 1024);
   private used = 0;
   private count = 0;
 
-  constructor(private readonly opts: FanoutPublisherOptions) {
-    this.prefix = opts.subject(0).slice(0, -1);
-    if (opts.subject(12345) !== `${this.prefix}12345`) throw new Error("an app's fan-out subject must end in its id");
-  }
+  constructor(private readonly opts: FanoutPublisherOptions) {}
 
   /** Starts the thread and its connection; if it cannot start, messages go out on the fallback connection. */
   async start(): Promise<void> {
     const worker = new Worker(THREAD_URL, {
-      workerData: { servers: this.opts.natsUrl.split(","), name: this.opts.name, subjectPrefix: this.prefix },
+      workerData: { servers: this.opts.natsUrl.split(","), name: this.opts.name, subjectPrefix: this.opts.subjectPrefix },
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -120,7 +116,7 @@ export class FanoutPublisher {
     if (this.worker === undefined) {
       for (let i = 0; i < count; i++) {
         const start = index[3 * i + 1]!;
-        this.opts.fallback.publish(this.opts.subject(index[3 * i]!), bytes.slice(start, start + index[3 * i + 2]!));
+        this.opts.fallback.publish(this.opts.subjectPrefix + index[3 * i]!, bytes.slice(start, start + index[3 * i + 2]!));
       }
       return;
     }

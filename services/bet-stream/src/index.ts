@@ -1,4 +1,4 @@
-export { createBetStreamService, appIdFromSubject, type BetStreamService, type BetStreamDeps, type BetStreamStats } from "./service";
+export { createBetStreamService, type BetStreamService, type BetStreamDeps, type BetStreamStats } from "./service";
 export { BetStreamEnv, loadBetStreamConfig, type BetStreamConfig } from "./config";
 export { createBetValidator, type BetVerdict } from "./bet-validator";
 export { FanoutPublisher, type FanoutPublisherOptions } from "./fanout-publisher";

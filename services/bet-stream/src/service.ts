@@ -115,12 +115,10 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   const validateAll = config.BETS_VALIDATE_ALL;
   const validateBet = createBetValidator();
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
-  /** Upstream subjects are `<prefix><app_id>`. */
-  const prefix = names.upstream.bets(0).slice(0, -1);
   const publisher = new FanoutPublisher({
     natsUrl: config.NATS_URL,
     name: `socketpot-bet-stream-fanout-${replicaId}`,
-    subject: names.fanout.bets,
+    subjectPrefix: names.fanout.betsPrefix,
     fallback: nc,
     log,
   });
@@ -160,7 +158,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   /** The hot path: one upstream message. */
   function ingest(subject: string, data: Uint8Array): void {
     counters.received++;
-    const appId = appIdFromSubject(subject, prefix);
+    const appId = names.upstream.parseBets(subject);
     if (appId <= 0) {
       invalid(subject, "subject does not end in an app_id");
       return;
@@ -362,17 +360,4 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       log.info({ partitions: leases.owned(), rate: config.BETS_RATE_PER_SECOND, window_ms: config.BETS_WINDOW_MS }, "bet-stream ready");
     },
   };
-}
-
-/** `<prefix><digits>` -> app id, or 0 when the subject is anything else. No allocation but the slice. */
-export function appIdFromSubject(subject: string, prefix: string): number {
-  const n = subject.length - prefix.length;
-  if (n < 1 || n > 16 || !subject.startsWith(prefix)) return 0;
-  let id = 0;
-  for (let i = prefix.length; i < subject.length; i++) {
-    const c = subject.charCodeAt(i) - 48;
-    if (c < 0 || c > 9 || (c === 0 && i === prefix.length)) return 0;
-    id = id * 10 + c;
-  }
-  return Number.isSafeInteger(id) ? id : 0;
 }

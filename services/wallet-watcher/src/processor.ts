@@ -269,24 +269,14 @@ export function createProcessor(deps: ProcessorDeps) {
     await publishDeadLetter(loaded.corrupt.raw, loaded.corrupt.error, fields, `dlq-ledger-${key}-${loaded.revision}`);
   }
 
-  /** The app and user a wallet subject belongs to, or null for a subject outside the scheme. */
-  function subjectOwner(subject: string): { app_id: number; auth_id: number } | null {
-    const tokens = subject.split(".");
-    if (tokens.length < 2) return null;
-    const appId = Number(tokens[tokens.length - 2]);
-    const authId = Number(tokens[tokens.length - 1]);
-    if (!Number.isSafeInteger(appId) || !Number.isSafeInteger(authId) || appId < 1 || authId < 1) return null;
-    return names.upstream.wallet(appId, authId) === subject ? { app_id: appId, auth_id: authId } : null;
-  }
-
   function userKeyOf(msg: JsMsg): string | null {
-    const owner = subjectOwner(msg.subject);
+    const owner = names.upstream.parseWallet(msg.subject);
     return owner ? ledgerKey(owner.app_id, owner.auth_id) : null;
   }
 
   /** Dead-letters a bad message, in order with the other messages of its subject's user. */
   async function reject(msg: JsMsg, error: string, position: StreamPosition, stalled: boolean): Promise<ProcessResult> {
-    const owner = subjectOwner(msg.subject);
+    const owner = names.upstream.parseWallet(msg.subject);
     if (!owner) {
       await deadLetter(msg, error);
       return "dead_lettered";
