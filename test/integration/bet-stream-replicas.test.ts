@@ -1,11 +1,14 @@
 /**
  * Two bet-stream replicas (child processes) share the apps through partition leases:
  * each app's stream is sampled once (no duplicate new_bet, rate bound held), and the apps
- * of a killed replica move to the survivor within seconds.
+ * of a killed replica move to the survivor within seconds. A late joiner's recent bets come
+ * from the replica holding its app, whichever that is.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { BetFanout, betsOf, decode, type MoneypotBet } from "@socketpot/contracts";
+import { BetFanout, betsOf, decode, rpcCatalogue, type MoneypotBet } from "@socketpot/contracts";
+import { createRpcClient } from "@socketpot/service-kit";
+import { pino } from "pino";
 import { isJackpot } from "@socketpot/bet-stream";
 import { publishBets } from "@socketpot/simulator";
 import { waitFor } from "../support/clients";
@@ -142,6 +145,15 @@ describe("bet-stream replicas", () => {
     for (const s of stats) expect(s.max_app_rate).toBeLessThanOrEqual(RATE);
     expect(stats.reduce((n, s) => n + s.accepted + s.prefiltered, 0)).toBe(sent.length);
   }, 90_000);
+
+  it("answers every app's recent bets from the replica that holds it", async () => {
+    await splitEvenly();
+    const rpc = createRpcClient(ns.nc, pino({ level: "silent" }), 2_000);
+    for (const app of APPS) {
+      const reply = await rpc.call(rpcCatalogue(ns.names).betsRecent, { app_id: app });
+      expect(reply.ok && reply.result.bets.length, `recent bets of app ${app}`).toBeGreaterThan(0);
+    }
+  }, 30_000);
 
   it("moves a killed replica's apps to the survivor within seconds", async () => {
     const owners = await splitEvenly();

@@ -40,6 +40,15 @@ export function registerRpcMetrics(registry: Registry, endpoints: ReadonlyMap<st
   );
 }
 
+export interface ServeRpcOptions<Req extends z.ZodType> {
+  /**
+   * For state split between instances (bet-stream's partitions), on a service registered
+   * with `everyInstance` so that each instance hears every request: only an instance for
+   * which `answers` is true replies; the others stay silent. Invalid requests are answered by all.
+   */
+  answers?: (request: z.output<Req>) => boolean;
+}
+
 /**
  * Serve one catalogue entry as an endpoint of a NATS micro service (queue group, stats).
  * A request past its deadline (RPC_DEADLINE_HEADER) is dropped without running the handler
@@ -53,8 +62,10 @@ export function serveRpc<Req extends z.ZodType, Res extends z.ZodType>(
   entry: RpcEntry<Req, Res>,
   handler: RpcHandler<Req, Res>,
   log: Logger,
+  options: ServeRpcOptions<Req> = {},
 ): RpcEndpointStats {
   const stats: RpcEndpointStats = { expired: 0 };
+  const { answers } = options;
   service.addEndpoint(endpointName, {
     subject: entry.subject,
     handler: (err, msg) => {
@@ -73,6 +84,7 @@ export function serveRpc<Req extends z.ZodType, Res extends z.ZodType>(
         msg.respond(encode({ ok: false, error: "INVALID_REQUEST", detail: decoded.error.slice(0, 500) }));
         return;
       }
+      if (answers && !answers(decoded.value)) return;
       handler(decoded.value).then(
         (result) => msg.respond(encode({ ok: true, result })),
         (e: unknown) => {

@@ -7,21 +7,21 @@
  * Answers `betsRecent` for the apps it holds. See docs/BETS.md.
  */
 import { randomBytes } from "node:crypto";
-import { Svcm, type Service } from "@nats-io/services";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { MAX_BET_BYTES, MoneypotBet, createNames, rpcCatalogue, toNewBet } from "@socketpot/contracts";
 import {
-  BetsRecentRequest,
-  MAX_BET_BYTES,
-  MoneypotBet,
-  createNames,
-  decode,
-  encode,
-  toNewBet,
-  type NewBet,
-  type RpcReply,
-} from "@socketpot/contracts";
-import { ThrottledLog, natsReady, onceStop, readiness, type Registry } from "@socketpot/service-kit";
+  ThrottledLog,
+  natsReady,
+  onceStop,
+  readiness,
+  registerRpcMetrics,
+  registerService,
+  serveRpc,
+  type Registry,
+  type RpcEndpointStats,
+  type Service,
+} from "@socketpot/service-kit";
 import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
 import { FanoutPublisher } from "./fanout-publisher";
@@ -271,21 +271,10 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     };
   }
 
-  function answerRecent(data: Uint8Array): Uint8Array | undefined {
-    const decoded = decode(BetsRecentRequest, data);
-    if (!decoded.ok) {
-      const reply: RpcReply<never> = { ok: false, error: "INVALID_REQUEST", detail: decoded.error.slice(0, 500) };
-      return encode(reply);
-    }
-    const appId = decoded.value.app_id;
-    // Only the replica holding the app's partition answers; the others stay silent.
-    if (!leases.holds(appId % P, now())) return undefined;
-    const reply: RpcReply<{ bets: NewBet[]; limit: number }> = {
-      ok: true,
-      // The bets were validated as MoneypotBet when they arrived.
-      result: { bets: recent.list(appId).map((json) => toNewBet(JSON.parse(json) as MoneypotBet)), limit: config.BETS_RECENT },
-    };
-    return encode(reply);
+  /** The bets an app's late joiner starts with; the service answers only for the apps it holds. */
+  async function recentBets(appId: number) {
+    // The bets were validated as MoneypotBet when they arrived.
+    return { bets: recent.list(appId).map((json) => toNewBet(JSON.parse(json) as MoneypotBet)), limit: config.BETS_RECENT };
   }
 
   let stopping = false;
@@ -305,7 +294,11 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   });
 
   let started = false;
-  if (deps.metrics) registerBetStreamMetrics(deps.metrics, stats);
+  const endpoints = new Map<string, RpcEndpointStats>();
+  if (deps.metrics) {
+    registerBetStreamMetrics(deps.metrics, stats);
+    registerRpcMetrics(deps.metrics, endpoints);
+  }
 
   return {
     replicaId,
@@ -325,30 +318,15 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
           ingest(msg.subject, msg.data);
         },
       });
-      service = await new Svcm(nc).add({
-        name: "socketpot-bet-stream",
-        version: BET_STREAM_VERSION,
-        description: "Sampled per-app bet feed (new_bet) and recent bets for late joiners",
-        metadata: { namespace: names.namespace, replica: replicaId },
-        statsHandler: async () => stats(),
-      });
-      service.addEndpoint("bets-recent", {
-        subject: names.rpc.betsRecent,
-        // Every replica hears the request; only the partition's holder answers.
-        queue: "",
-        handler: (err, msg) => {
-          if (err) {
-            log.error({ err: err.message }, "bets-recent endpoint stopped");
-            return;
-          }
-          try {
-            const reply = answerRecent(msg.data);
-            if (reply !== undefined) msg.respond(reply);
-          } catch (e) {
-            log.error({ err: (e as Error).message }, "bets-recent failed");
-          }
-        },
-      });
+      service = await registerService(
+        nc,
+        { name: "bet-stream", version: BET_STREAM_VERSION, description: "Sampled per-app bet feed (new_bet) and recent bets for late joiners" },
+        names.namespace,
+        { metadata: { replica: replicaId }, statsHandler: async () => stats(), everyInstance: true },
+      );
+      // Every replica hears the request; only the partition's holder answers.
+      const holds = (req: { app_id: number }) => leases.holds(req.app_id % P, now());
+      endpoints.set("bets-recent", serveRpc(service, "bets-recent", rpcCatalogue(names).betsRecent, (req) => recentBets(req.app_id), log, { answers: holds }));
       flushTimer = setInterval(flush, config.BETS_WINDOW_MS);
       evictTimer = setInterval(() => {
         sampler.evictIdle(now(), config.BETS_APP_IDLE_MS);
