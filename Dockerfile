@@ -12,6 +12,7 @@ COPY services/gateway/package.json services/gateway/
 COPY services/chat/package.json services/chat/
 COPY services/wallet-watcher/package.json services/wallet-watcher/
 COPY services/bet-stream/package.json services/bet-stream/
+COPY services/api/package.json services/api/
 COPY test/package.json test/
 # npm can exit 0 after a failed install ("Exit handler never called!"): check what it left.
 RUN npm ci --no-audit --no-fund \

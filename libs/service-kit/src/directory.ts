@@ -2,16 +2,18 @@
  * Read and write the directory KV bucket (see contracts `upstream/directory.ts`).
  * Moneypot writes it in production; the CLI and tests write it with DirectoryWriter.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { Kvm, type KV, KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { z } from "zod";
 import {
+  ApiKeyRecord,
   AppRecord,
   StaffRecord,
   TokenRecord,
   UnameRecord,
   UserRecord,
+  apiKeyHash,
   directoryKeys,
   tokenHash,
   type Names,
@@ -117,23 +119,41 @@ export class DirectoryReader {
     return entries.map((e) => ({ hash: e.key.slice(directoryKeys.tokensPrefix.length), ...e.value }));
   }
 
+  /** The record of an API key's hash; undefined when there is no such key (or it was revoked). */
+  getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return getJson(this.kv, directoryKeys.apiKey(hash), ApiKeyRecord);
+  }
+
+  /** Every live API key's record with its hash (the raw key is never stored), oldest first. */
+  async listApiKeys(): Promise<Array<ApiKeyRecord & { hash: string }>> {
+    const entries = await this.list(directoryKeys.apiKeysPrefix, ApiKeyRecord);
+    return entries
+      .map((e) => ({ hash: e.key.slice(directoryKeys.apiKeysPrefix.length), ...e.value }))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  }
+
   /**
    * Calls `onRevoked(hash)` for every token deleted from now on. Resolves once the watch
    * is established; returns a function that stops it. An error thrown by `onRevoked` goes to
    * `opts.onError` and the watch goes on; `opts.onEnded` hears when the watch ends without
    * being stopped (its consumer failed), after which revocations are no longer seen.
    */
-  async watchRevocations(
-    onRevoked: (hash: string) => void,
-    opts: { onError?: (err: unknown) => void; onEnded?: (err?: unknown) => void } = {},
-  ): Promise<() => void> {
-    const iter = await this.kv.watch({ key: `${directoryKeys.tokensPrefix}>`, include: KvWatchInclude.UpdatesOnly });
+  watchRevocations(onRevoked: (hash: string) => void, opts: WatchOptions = {}): Promise<() => void> {
+    return this.watchPrefix(directoryKeys.tokensPrefix, (hash, deleted) => deleted && onRevoked(hash), opts);
+  }
+
+  /** Like watchRevocations, for API keys: `onChanged(hash)` for every key created, replaced or deleted from now on. */
+  watchApiKeys(onChanged: (hash: string) => void, opts: WatchOptions = {}): Promise<() => void> {
+    return this.watchPrefix(directoryKeys.apiKeysPrefix, (hash) => onChanged(hash), opts);
+  }
+
+  private async watchPrefix(prefix: string, onChange: (suffix: string, deleted: boolean) => void, opts: WatchOptions): Promise<() => void> {
+    const iter = await this.kv.watch({ key: `${prefix}>`, include: KvWatchInclude.UpdatesOnly });
     let stopped = false;
     void (async () => {
       for await (const e of iter) {
-        if (e.operation !== "DEL" && e.operation !== "PURGE") continue;
         try {
-          onRevoked(e.key.slice(directoryKeys.tokensPrefix.length));
+          onChange(e.key.slice(prefix.length), e.operation === "DEL" || e.operation === "PURGE");
         } catch (err) {
           opts.onError?.(err);
         }
@@ -151,6 +171,11 @@ export class DirectoryReader {
       iter.stop();
     };
   }
+}
+
+export interface WatchOptions {
+  onError?: (err: unknown) => void;
+  onEnded?: (err?: unknown) => void;
 }
 
 /** A create found the key taken: the directory never overwrites on create. */
@@ -344,5 +369,30 @@ export class DirectoryWriter extends DirectoryReader {
     if (!entry || entry.operation !== "PUT") return false;
     await this.kv.delete(key);
     return true;
+  }
+
+  /**
+   * Creates an API key for the app: the key is returned once and only its SHA-256 stored.
+   * `acting_name`: who the key's mutes are announced as (default: the app owner's uname).
+   */
+  async createApiKey(input: { app_id: number; acting_name?: string }): Promise<{ key: string; record: ApiKeyRecord }> {
+    const key = `spk_${randomBytes(32).toString("base64url")}`;
+    const record = ApiKeyRecord.parse({
+      id: `key_${randomBytes(8).toString("hex")}`,
+      app_id: input.app_id,
+      created_at: new Date().toISOString(),
+      ...(input.acting_name === undefined ? {} : { acting_name: input.acting_name }),
+    });
+    await this.createKey(directoryKeys.apiKey(apiKeyHash(key)), JSON.stringify(record), "the API key exists");
+    return { key, record };
+  }
+
+  /** Deletes the API key with this id; its record, or undefined when there is no such key. */
+  async revokeApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const found = (await this.listApiKeys()).find((k) => k.id === id);
+    if (!found) return undefined;
+    await this.kv.delete(directoryKeys.apiKey(found.hash));
+    const { hash: _hash, ...record } = found;
+    return record;
   }
 }

@@ -8,8 +8,9 @@
  *   unames.<sha256(lowercase uname)> -> UnameRecord (uniqueness + lookup by name)
  *   staff.<app_id>.<auth_id>       -> StaffRecord
  *   tokens.<sha256(token)>         -> TokenRecord (a revoked token is a deleted key)
+ *   apikeys.<sha256(key)>          -> ApiKeyRecord (server API keys; a revoked key is a deleted key)
  *   seq.apps, seq.users            -> the last id the CLI / demo seeding handed out (decimal)
- * The raw token is never stored.
+ * The raw token and the raw API key are never stored.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -56,11 +57,31 @@ export const TokenRecord = z.object({
 });
 export type TokenRecord = z.infer<typeof TokenRecord>;
 
+/** Names an API key in lists and revocation (`key_` and 16 hex digits); not a secret. */
+export const ApiKeyId = z.string().regex(/^key_[0-9a-f]{16}$/, "an API key id is key_ and 16 hex digits");
+
+/** The name an API key's moderation shows in system messages ("Bot muted Kate for 10 minutes"). */
+export const ActingName = Uname;
+
+/**
+ * A server API key of one app (docs/API.md). The key acts for its app only, with the owner's
+ * authority; `acting_name` (default: the owner's uname) is who its mutes are announced as.
+ */
+export const ApiKeyRecord = z.object({
+  id: ApiKeyId,
+  app_id: AppId,
+  created_at: IsoDate,
+  acting_name: ActingName.optional(),
+});
+export type ApiKeyRecord = z.infer<typeof ApiKeyRecord>;
+
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 export const tokenHash = (token: string): string => sha256Hex(token.trim().toLowerCase());
+/** An API key is hashed exactly as given (it is random, so no normalising). */
+export const apiKeyHash = (key: string): string => sha256Hex(key);
 export const unameHash = (uname: string): string => sha256Hex(uname.toLowerCase());
 
 function id(value: number): string {
@@ -79,4 +100,10 @@ export const directoryKeys = {
     return `tokens.${hash}`;
   },
   tokensPrefix: "tokens.",
+  /** Takes the hash, never the key. */
+  apiKey: (hash: string) => {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new TypeError("API key key needs a sha256 hex digest");
+    return `apikeys.${hash}`;
+  },
+  apiKeysPrefix: "apikeys.",
 } as const;

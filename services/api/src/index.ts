@@ -1,0 +1,1 @@
+export { ApiKeys, API_KEY_PATTERN } from "./api-keys";
