@@ -43,6 +43,8 @@ describe("auth", () => {
     expect(res).toEqual({
       user: { uname: app.members[0]!.uname, auth_id: app.members[0]!.auth_id, role: "MEMBER" },
       subscriptions: ["BETS", "DEPOSITS"],
+      // Socketpot addition for DEPOSITS: the user's snapshot (no deposits yet).
+      deposits: { unconfirmed_balance: 0, seq: 0 },
     });
   });
 

@@ -14,3 +14,4 @@ export * from "./upstream/bets";
 export * from "./internal/rpc";
 export * from "./internal/gateway";
 export * from "./internal/fanout";
+export * from "./internal/deposits";

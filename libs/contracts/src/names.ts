@@ -55,6 +55,8 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
     namespace: ns,
     /** JetStream KV bucket holding apps, users, staff and hashed access tokens. */
     directoryBucket: `${ns}_directory`,
+    /** JetStream KV bucket holding wallet-watcher's per-user deposit ledgers. */
+    depositLedgerBucket: `${ns}_wallet`,
 
     /** Internal request/reply subjects served by services (queue groups). */
     rpc: {

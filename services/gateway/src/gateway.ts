@@ -92,7 +92,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     cors: corsOptions(config.CORS_ORIGIN),
   });
   const relay = new FanoutRelay(io, nc, health, log);
-  const features = createFeatures({ gatewayId, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
+  const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
   const counts = new SessionCounts();
   if (metrics) registerGatewayMetrics(metrics, counts, () => relay.familyCounts());
   const limits = deps.admission ? undefined : new EdgeLimits(edgeLimitSettings(config));

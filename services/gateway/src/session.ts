@@ -186,6 +186,7 @@ export class Session {
           return callback(outcome.error);
         }
         callback(null, outcome.response);
+        for (const feature of this.joined) feature.authenticated?.(this.info!);
         if (outcome.response.subscriptions.length === 0) {
           this.clientError("noSubscriptions");
           this.socket.disconnect(true);
@@ -222,7 +223,7 @@ export class Session {
     }
     if (this.closed) return { ok: false, error: "INTERNAL_ERROR" };
 
-    const info = this.sessionInfo(resolution.app, resolution.user);
+    const info = this.sessionInfo(resolution.app, resolution.user, request.recover);
     const wanted = resolution.subscriptions.map((s) => features.get(s));
     const joins = await Promise.all(wanted.map(async (feature) => ({ feature, subscription: feature.subscription, reply: await this.join(feature, info) })));
     const joined = joins.filter((j) => j.reply.ok).map((j) => j.feature);
@@ -337,13 +338,14 @@ export class Session {
     this.expiryTimer = setTimeout(() => this.revoke(), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
   }
 
-  private sessionInfo(app: AppRecord, user: UserObject | undefined): SessionInfo {
+  private sessionInfo(app: AppRecord, user: UserObject | undefined, recover: AuthRequest["recover"]): SessionInfo {
     const { socket, deps } = this;
     let log: Logger | undefined;
     return {
       socketId: socket.id,
       app,
       user,
+      recover,
       // Created on first use: most sockets never log, and a child logger per socket costs.
       get log() {
         return (log ??= deps.log.child({ socket: socket.id, app: app.id, auth_id: user?.auth_id }));

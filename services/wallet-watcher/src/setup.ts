@@ -107,7 +107,7 @@ async function ensureNotificationStream(jsm: JetStreamManager, names: Names, cfg
 export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamManager, names: Names, cfg: WalletResourcesConfig): Promise<WalletResources> {
   const stream = names.upstream.walletStream;
   const durable = names.durable("wallet-watcher");
-  const bucket = names.bucket("wallet");
+  const bucket = names.depositLedgerBucket;
 
   const upstream = await ensureStream(jsm, stream, names.upstream.walletAll, cfg);
   await ensureStream(jsm, names.upstream.walletDeadLetterStream, names.upstream.walletDeadLetter, cfg);

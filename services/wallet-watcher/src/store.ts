@@ -11,7 +11,7 @@
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { decode, encode, DepositFanout, type Names } from "@socketpot/contracts";
+import { decode, depositLedgerKey, encode, DepositFanout, type Names } from "@socketpot/contracts";
 import { emptyState, LedgerState, salvage } from "./ledger";
 
 export class LedgerConflict extends Error {
@@ -30,9 +30,7 @@ export interface LedgerStore {
   save(state: LedgerState, revision: number | null): Promise<number>;
 }
 
-export function ledgerKey(appId: number, authId: number): string {
-  return `${appId}.${authId}`;
-}
+export const ledgerKey = depositLedgerKey;
 
 function isConflict(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

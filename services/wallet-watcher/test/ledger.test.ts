@@ -480,3 +480,12 @@ describe("salvage", () => {
     expect(salvage({ through: "no", produced: -1 }, APP, USER)).toEqual(emptyState(APP, USER));
   });
 });
+
+describe("what gateways read of a stored ledger", () => {
+  it("is the unconfirmed balance, the notification count and the outbox", async () => {
+    const { DepositLedgerView } = await import("@socketpot/contracts");
+    const { state } = run([seen("e1", TX_A, 0, 5000), seen("e2", TX_B, 0, 7)]);
+    const view = DepositLedgerView.parse(JSON.parse(JSON.stringify(state)));
+    expect(view).toEqual({ unconfirmed: 5007, produced: 2, outbox: state.outbox });
+  });
+});

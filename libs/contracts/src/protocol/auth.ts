@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppId, Subscription, UserObject, describe } from "./common";
 import { ChatObject } from "./chat";
 import { NewBet } from "./bets";
+import { DepositsRecover, DepositsSnapshot } from "./deposits";
 
 export const ACCESS_TOKEN_MAX_LENGTH = 128;
 
@@ -22,6 +23,8 @@ export const AuthRequest = z.object(
         (v) => (v === null ? undefined : v),
         z.string({ error: "access_token must be a string (a UUID) when present" }).max(ACCESS_TOKEN_MAX_LENGTH).optional(),
       ),
+    /** Socketpot addition: replay what the socket missed (see DepositsRecover). */
+    recover: DepositsRecover.optional(),
   },
   { error: (i) => `the auth request must be an object, got ${describe(i.input)}` },
 );
@@ -33,6 +36,8 @@ export const AuthResponse = z.object({
   subscriptions: z.array(Subscription),
   /** Socketpot addition: the app's recent interesting bets, newest last (BETS subscribers). */
   bets: z.array(NewBet).optional(),
+  /** Socketpot addition: the deposits snapshot (DEPOSITS subscribers). */
+  deposits: DepositsSnapshot.optional(),
 });
 export type AuthResponse = z.infer<typeof AuthResponse>;
 

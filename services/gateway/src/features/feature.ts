@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Logger } from "pino";
-import type { AppRecord, AuthResponse, Names, RpcCatalogue, RpcReply, Subscription, UserObject } from "@socketpot/contracts";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { AppRecord, AuthResponse, DepositsRecover, Names, RpcCatalogue, RpcReply, Subscription, UserObject } from "@socketpot/contracts";
 import type { RpcClient } from "@socketpot/service-kit";
 import type { GatewayConfig } from "../config";
 import type { FanoutRoom, RelayRegistry } from "../relay/fanout-relay";
@@ -8,6 +9,7 @@ import type { FanoutRoom, RelayRegistry } from "../relay/fanout-relay";
 /** What every feature is created with, once per gateway. */
 export interface FeatureDeps {
   gatewayId: string;
+  nc: NatsConnection;
   names: Names;
   rpcs: RpcCatalogue;
   rpc: RpcClient;
@@ -23,13 +25,15 @@ export interface SessionInfo {
   readonly socketId: string;
   readonly app: AppRecord;
   readonly user?: UserObject;
+  /** What the auth request asked to recover (`AuthRequest.recover`). */
+  readonly recover?: DepositsRecover;
   /** A logger bound to the socket, app and user. */
   readonly log: Logger;
 }
 
 /** What joining a feature adds to the auth response, and the rooms the socket joins. */
 export interface FeatureJoin {
-  response?: Partial<Pick<AuthResponse, "chat" | "bets">>;
+  response?: Partial<Pick<AuthResponse, "chat" | "bets" | "deposits">>;
   rooms: FanoutRoom[];
 }
 
@@ -52,6 +56,8 @@ export interface Feature {
   readonly needsUser: boolean;
   /** Sets the socket up; an error reply fails the whole auth. */
   join(session: SessionInfo): Promise<RpcReply<FeatureJoin>>;
+  /** Right after the auth callback went out: what the feature emits now precedes anything later. */
+  authenticated?(session: SessionInfo): void;
   /** Once when a socket that joined leaves (not while the gateway stops). */
   leave?(session: SessionInfo): Promise<void>;
   readonly clientEvents?: Readonly<Record<string, ClientEventHandler>>;

@@ -22,16 +22,25 @@ export interface FanoutRoom {
 /** How the feature that owns a family has its messages relayed. */
 export interface FamilyHandling<F extends FanoutFamily> {
   policy: DeliveryPolicy<FanoutMessage<F>, any>;
+  /**
+   * Sockets of the room that do not get its messages for now (they are catching up and get
+   * them from `delivered`, through `send`, when the feature is ready); none when absent.
+   */
+  heldBack?(room: string): ReadonlySet<string> | undefined;
   /** After a message was emitted to a room's sockets. */
   delivered?(room: string, message: FanoutMessage<F>): void;
   /** The gateway stopped relaying the room (its last socket here left). */
   roomClosed?(room: string): void;
 }
 
-/** What features see of the relay: registering their families, and whether a room is relayed. */
+/** What features see of the relay: registering their families, whether a room is relayed, one socket. */
 export interface RelayRegistry {
   handle<F extends FanoutFamily>(family: F, handling: FamilyHandling<F>): void;
   isRelaying(room: string): boolean;
+  /** Emits to one socket (a feature's catch-up); false when the socket is gone. */
+  send(socketId: string, emits: ClientEmit[]): boolean;
+  /** Disconnects one socket (a feature cannot keep its promise to it). */
+  disconnect(socketId: string): void;
 }
 
 /** One family's relay counts since the gateway started (read by /metrics). */
@@ -133,6 +142,17 @@ export class FanoutRelay implements RelayRegistry {
     if (created) await this.nc.flush();
   }
 
+  send(socketId: string, emits: ClientEmit[]): boolean {
+    const socket = this.io.of("/").sockets.get(socketId);
+    if (!socket) return false;
+    for (const [event, payload] of emits) socket.emit(event, payload);
+    return true;
+  }
+
+  disconnect(socketId: string): void {
+    this.io.of("/").sockets.get(socketId)?.disconnect(true);
+  }
+
   /** True while the gateway is subscribed for this room (it has members here). */
   isRelaying(room: string): boolean {
     return this.rooms.has(room);
@@ -191,8 +211,9 @@ export class FanoutRelay implements RelayRegistry {
       counts.dropped++;
       return;
     }
-    const target = this.io.to(subject);
-    const sockets = this.io.of("/").adapter.rooms.get(subject)?.size ?? 0;
+    const held = handling.heldBack?.(subject);
+    const target = held && held.size > 0 ? this.io.to(subject).except([...held]) : this.io.to(subject);
+    const sockets = (this.io.of("/").adapter.rooms.get(subject)?.size ?? 0) - (held?.size ?? 0);
     for (const [event, payload] of toEmits(decoded.value)) {
       target.emit(event, payload);
       this.relayed++;

@@ -1,0 +1,18 @@
+/**
+ * What a gateway reads of wallet-watcher's per-user ledger (KV bucket
+ * `names.depositLedgerBucket`, key `depositLedgerKey`) for the auth snapshot: the unconfirmed
+ * balance, the number of notifications produced, and how many of those are committed but not
+ * yet published (the outbox). The ledger holds more; this view ignores it.
+ */
+import { z } from "zod";
+
+export function depositLedgerKey(appId: number, authId: number): string {
+  return `${appId}.${authId}`;
+}
+
+export const DepositLedgerView = z.object({
+  unconfirmed: z.number().int().nonnegative(),
+  produced: z.number().int().nonnegative(),
+  outbox: z.array(z.unknown()),
+});
+export type DepositLedgerView = z.infer<typeof DepositLedgerView>;

@@ -1,0 +1,97 @@
+/**
+ * What the gateway reads from JetStream about one user's deposits: the snapshot from
+ * wallet-watcher's ledger (KV), and the notifications the deposits stream still keeps
+ * (`names.fanout.depositsStream`, one subject per user, oldest first).
+ */
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { DepositFanout, DepositLedgerView, decode, depositLedgerKey, depositSeq, type Names } from "@socketpot/contracts";
+
+export type LedgerSnapshot = {
+  unconfirmed: number;
+  /** The `seq` of the user's newest notification (committed, maybe not yet published). */
+  seq: number;
+  /** The `seq` of the newest notification already published (`seq` minus the outbox). */
+  published: number;
+};
+
+export interface DepositHistory {
+  snapshot(appId: number, authId: number): Promise<LedgerSnapshot>;
+  /** The `seq` of the oldest notification the stream still keeps for the user, null if none. */
+  oldest(appId: number, authId: number): Promise<number | null>;
+  /** Every notification the stream keeps for the user, oldest first (copies included). */
+  replay(appId: number, authId: number, each: (message: DepositFanout) => void): Promise<void>;
+}
+
+const NOT_FOUND = /not found|no message found|10037|10059/i;
+
+export function createDepositHistory(nc: NatsConnection, names: Names): DepositHistory {
+  const stream = names.fanout.depositsStream;
+  let jsm: Promise<JetStreamManager> | undefined;
+  let kv: Promise<KV> | undefined;
+  const manager = () => (jsm ??= jetstreamManager(nc).catch((err: unknown) => Promise.reject(((jsm = undefined), err))));
+  const bucket = () => (kv ??= new Kvm(nc).open(names.depositLedgerBucket).catch((err: unknown) => Promise.reject(((kv = undefined), err))));
+
+  async function message(query: { last_by_subj: string } | { seq: number; next_by_subj: string }): Promise<DepositFanout | null> {
+    try {
+      const msg = await (await manager()).direct.getMessage(stream, query);
+      if (!msg) return null;
+      const decoded = decode(DepositFanout, msg.data);
+      return decoded.ok ? decoded.value : null;
+    } catch (err) {
+      // No deposits stream yet: wallet-watcher has never run, so nothing was notified.
+      if (err instanceof Error && NOT_FOUND.test(err.message)) return null;
+      throw err;
+    }
+  }
+
+  return {
+    async snapshot(appId, authId) {
+      let entry;
+      try {
+        entry = await (await bucket()).get(depositLedgerKey(appId, authId));
+      } catch (err) {
+        // No ledger bucket yet: wallet-watcher has never run, so there is nothing.
+        if (err instanceof Error && NOT_FOUND.test(err.message)) return { unconfirmed: 0, seq: 0, published: 0 };
+        throw err;
+      }
+      if (entry === null || entry.operation !== "PUT" || entry.value.length === 0) {
+        // No ledger (or a deleted one): the ledger numbers on after the stream's newest.
+        const last = await message({ last_by_subj: names.fanout.deposits(appId, authId) });
+        const seq = last ? depositSeq(last) : 0;
+        return { unconfirmed: 0, seq, published: seq };
+      }
+      const view = decode(DepositLedgerView, entry.value);
+      if (!view.ok) return { unconfirmed: 0, seq: 0, published: 0 };
+      const { unconfirmed, produced, outbox } = view.value;
+      return { unconfirmed, seq: produced, published: produced - outbox.length };
+    },
+
+    async oldest(appId, authId) {
+      const first = await message({ seq: 1, next_by_subj: names.fanout.deposits(appId, authId) });
+      return first ? depositSeq(first) : null;
+    },
+
+    async replay(appId, authId, each) {
+      const subject = names.fanout.deposits(appId, authId);
+      const last = await (await manager()).direct.getMessage(stream, { last_by_subj: subject }).catch((err: unknown) => {
+        if (err instanceof Error && NOT_FOUND.test(err.message)) return null;
+        throw err;
+      });
+      if (!last) return;
+      const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
+      const messages = await consumer.consume({ max_messages: 256 });
+      try {
+        for await (const m of messages) {
+          const decoded = decode(DepositFanout, m.data);
+          if (decoded.ok) each(decoded.value);
+          if (m.seq >= last.seq) break;
+        }
+      } finally {
+        messages.stop();
+        await consumer.delete().catch(() => undefined);
+      }
+    },
+  };
+}
