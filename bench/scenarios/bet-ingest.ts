@@ -196,7 +196,7 @@ async function relaySubscriber(nc: NatsConnection, names: Names): Promise<Consum
   };
 }
 
-async function startBetStream(names: Names, rate: number, foreignHalf: boolean, validateAll: boolean) {
+async function startBetStream(names: Names, rate: number, foreignHalf: boolean) {
   const nc = await connect({ servers: NATS_URL, name: "bench-bet-stream" });
   const partitions = 16;
   if (foreignHalf) {
@@ -213,7 +213,6 @@ async function startBetStream(names: Names, rate: number, foreignHalf: boolean, 
     BETS_LEASE_TTL_MS: "120000",
     BETS_LEASE_RENEW_MS: "1000",
     BETS_INVALID_LOGS_PER_MINUTE: "0",
-    BETS_VALIDATE_ALL: String(validateAll),
   });
   const svc = createBetStreamService({ config, nc, log: pino({ level: "silent" }) });
   await svc.start();
@@ -232,7 +231,6 @@ async function startBetStream(names: Names, rate: number, foreignHalf: boolean, 
 interface Case {
   apps: number;
   foreignHalf: boolean;
-  validateAll: boolean;
   relay: boolean;
 }
 
@@ -254,7 +252,7 @@ async function runCase(c: Case, pub: Publisher, nc: NatsConnection, total: numbe
   const [nsCeil, nsBs, nsRelay] = [fresh(), fresh(), fresh()];
   const ceil = await decodingSubscriber(nc, nsCeil);
   const relay = c.relay ? await relaySubscriber(nc, nsRelay) : undefined;
-  const bs = await startBetStream(nsBs, rate, c.foreignHalf, c.validateAll);
+  const bs = await startBetStream(nsBs, rate, c.foreignHalf);
   const loads = { ceil: workload(nsCeil, payloads, c.apps), bs: workload(nsBs, payloads, c.apps), relay: workload(nsRelay, payloads, c.apps) };
   await pub.load(relay ? [loads.ceil, loads.bs, loads.relay] : [loads.ceil, loads.bs]);
   const runs = { ceil: [] as number[], bs: [] as number[], relay: [] as number[], ratio: [] as number[], relayRatio: [] as number[] };
@@ -284,7 +282,6 @@ async function runCase(c: Case, pub: Publisher, nc: NatsConnection, total: numbe
     return {
       "active apps": c.apps,
       "owned partitions": c.foreignHalf ? "8 of 16" : "16 of 16",
-      "schema check": c.validateAll ? "every bet" : "choosable bets",
       "ceiling bets/s (decode only)": Math.round(median(runs.ceil)),
       "bet-stream bets/s": Math.round(median(runs.bs)),
       ratio: `${pct(median(runs.ratio))} (rounds ${pct(Math.min(...runs.ratio))}-${pct(Math.max(...runs.ratio))})`,
@@ -358,11 +355,8 @@ export default {
     const rows: Record<string, string | number>[] = [];
     const namespaces: string[] = [];
     try {
-      const cases: Case[] = appCounts.map((apps) => ({ apps, foreignHalf: false, validateAll: true, relay: apps >= 10_000 }));
-      if (appCounts.includes(100)) {
-        cases.push({ apps: 100, foreignHalf: true, validateAll: true, relay: false });
-        cases.push({ apps: 100, foreignHalf: false, validateAll: false, relay: false });
-      }
+      const cases: Case[] = appCounts.map((apps) => ({ apps, foreignHalf: false, relay: apps >= 10_000 }));
+      if (appCounts.includes(100)) cases.push({ apps: 100, foreignHalf: true, relay: false });
       for (const c of cases) rows.push(await runCase(c, pub, nc, total, window, rounds, rate, namespaces));
     } finally {
       await pub.close();
@@ -377,7 +371,7 @@ export default {
         `Each row: ceiling, bet-stream (and relay) take turns for ${rounds} rounds of ${total} bets after a warm-up of one unrecorded measurement each. Rates are medians over the rounds; the ratio is the median of each round's bet-stream rate over the ceiling measured just before it (range over the rounds in brackets). Publisher on its own thread, at most ${window} bets ahead; BETS_RATE_PER_SECOND=${rate}.`,
         "The bound column is bet-stream's max_app_rate stat: the most non-jackpot new_bet one app was sent within 1 s (service clock). The integration tests check the bound at real clients. With 1 app at 200,000 bets/s the generator's jackpots (1 in 5,000: about 40 a second) use up most of the budget, so few other bets are sent.",
         "With 10,000 apps each app gets about its bound, so nearly every bet is validated, remembered for late joiners and published again; the relay reference decodes each message and publishes its bytes again, one message per bet.",
-        "\"every bet\" (the default): every bet gets the schema check (MoneypotBet compiled to an Ajv validator; see docs/BETS.md); \"choosable bets\" (BETS_VALIDATE_ALL=false): a bet whose window already holds R better bets is dropped after JSON.parse, before the schema check.",
+        "Every bet gets the schema check (MoneypotBet compiled to an Ajv validator; see docs/BETS.md).",
         "\"8 of 16\": another replica holds half the partitions; bet-stream discards their bets by the subject token, before JSON.parse.",
         ...hotPath(),
       ],

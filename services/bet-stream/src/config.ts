@@ -26,15 +26,6 @@ export const BetStreamEnv = z
     BETS_APP_IDLE_MS: envInt(1_000, 7 * 24 * 3_600_000).default(3_600_000),
     /** Invalid upstream bets logged per minute at most (all are counted). */
     BETS_INVALID_LOGS_PER_MINUTE: envInt(0, 100_000).default(20),
-    /**
-     * Validate every bet against the schema (the default). Set to false to drop a bet that
-     * cannot be chosen (its window already holds enough better bets) right after JSON.parse:
-     * cheaper for very busy apps, but invalid bets among those go uncounted.
-     */
-    BETS_VALIDATE_ALL: z
-      .enum(["true", "false", "1", "0"])
-      .default("true")
-      .transform((v) => v === "true" || v === "1"),
     /** Identifies this replica in the lease bucket; random per process when unset. */
     BETS_REPLICA_ID: z
       .string()

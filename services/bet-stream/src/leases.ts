@@ -85,10 +85,6 @@ export class PartitionLeases {
     this.timer.unref?.();
   }
 
-  get effectiveTtlMs(): number {
-    return this.ttlMs;
-  }
-
   /** True when the replica may emit for this partition at `now`. */
   active(partition: number, now: number): boolean {
     const lease = this.leases.get(partition);

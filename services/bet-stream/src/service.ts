@@ -27,7 +27,7 @@ import type { BetStreamConfig } from "./config";
 import { FanoutPublisher } from "./fanout-publisher";
 import { registerBetStreamMetrics } from "./metrics";
 import { PartitionLeases } from "./leases";
-import { RecentBets } from "./recent-bets";
+import { RecentBetsStore } from "./recent-bets-store";
 import { RATE_INTERVAL_MS, WindowSampler, type Emission } from "./sampler";
 import { DEFAULT_SCORE_CONFIG, isJackpot, scoreBet, type ScoreConfig } from "./score";
 import { WindowBytes } from "./window-bytes";
@@ -54,14 +54,9 @@ export interface BetStreamStats {
   invalid: number;
   /** Valid bets offered to the sampler. */
   accepted: number;
-  /**
-   * Bets dropped after JSON.parse without schema validation because they could not be
-   * chosen (their window already held enough better bets); 0 with BETS_VALIDATE_ALL.
-   */
-  prefiltered: number;
   /** Bets published for clients (`new_bet` each; one `new_bets` message per app and window). */
   published: number;
-  /** Bets not chosen (over the rate; prefiltered ones included) or lost to a handover. */
+  /** Bets not chosen (over the rate) or lost to a handover. */
   dropped: number;
   jackpots: number;
   /** The most non-jackpot `new_bet` one app was sent within 1 s (at most BETS_RATE_PER_SECOND). */
@@ -108,11 +103,10 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     ratePerSecond: config.BETS_RATE_PER_SECOND,
     windowMs: config.BETS_WINDOW_MS,
   });
-  const recent = new RecentBets(config.BETS_RECENT);
+  const recent = new RecentBetsStore(config.BETS_RECENT);
   /** `active[p]` is 1 while this replica may sample partition p (refreshed every window). */
   const active = new Uint8Array(P);
-  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, prefiltered: 0, published: 0, lost: 0, windows: 0 };
-  const validateAll = config.BETS_VALIDATE_ALL;
+  const counters = { received: 0, foreign: 0, invalid: 0, accepted: 0, published: 0, lost: 0, windows: 0 };
   const validateBet = createBetValidator();
   const invalidLog = new ThrottledLog(config.BETS_INVALID_LOGS_PER_MINUTE, (f, m) => log.warn(f, m), now);
   const publisher = new FanoutPublisher({
@@ -177,19 +171,6 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     } catch {
       invalid(subject, "not valid JSON");
       return;
-    }
-    // A bet that cannot be chosen (its window already holds enough better bets) is dropped
-    // before the schema check, unless every bet is to be validated.
-    if (!validateAll && typeof raw === "object" && raw !== null) {
-      const { wager, profit } = raw as { wager?: unknown; profit?: unknown };
-      if (typeof wager === "number" && typeof profit === "number") {
-        const fields = { wager, profit };
-        if (!isJackpot(fields, scoreConfig) && !sampler.admits(appId, scoreBet(fields, scoreConfig))) {
-          counters.prefiltered++;
-          sampler.countRejected(appId);
-          return;
-        }
-      }
     }
     const verdict = validateBet(raw);
     if (!verdict.ok) {
@@ -257,7 +238,6 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
       foreign: counters.foreign,
       invalid: counters.invalid,
       accepted: counters.accepted,
-      prefiltered: counters.prefiltered,
       published: counters.published,
       dropped: sampler.stats.dropped + counters.lost,
       jackpots: sampler.stats.jackpots,

@@ -54,7 +54,6 @@ export function rpcCatalogue(names: Names) {
   } as const;
 }
 export type RpcCatalogue = ReturnType<typeof rpcCatalogue>;
-export type RpcName = keyof RpcCatalogue;
 
 /** Every reply is either `{ ok: true, result }` or `{ ok: false, error }` with a client-safe code. */
 export function RpcReply<T extends z.ZodType>(result: T) {

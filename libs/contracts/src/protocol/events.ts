@@ -26,5 +26,3 @@ export interface ServerToClientEvents {
   confirmed_deposit_change: (change: BalanceChange) => void;
   new_bet: (bet: NewBet) => void;
 }
-
-export type ServerEventName = keyof ServerToClientEvents;

@@ -3,9 +3,10 @@
  *
  * Each app's bets are copied, as the bytes they were sent as, into one buffer of the app's
  * own (a ring of records, compacted in place when the end is reached). The bytes given to
- * `remember` are views into the connection's read buffer, which a remembered view would
- * keep alive; a string or an object per bet would be one more long-lived heap object per
- * published bet, which at 10,000 busy apps is most of what the garbage collector has to do.
+ * `remember` are views into the window's buffer (window-bytes.ts), which is reused once the
+ * window is published; a string or an object per bet would be one more long-lived heap
+ * object per published bet, which at 10,000 busy apps is most of what the garbage
+ * collector has to do.
  * Bets are decoded only when a late joiner asks (`list`).
  */
 interface AppBets {
@@ -29,7 +30,7 @@ const BYTES_PER_BET = 512;
  */
 const INITIAL_BETS = 32;
 
-export class RecentBets {
+export class RecentBetsStore {
   private readonly apps = new Map<number, AppBets>();
   private readonly decoder = new TextDecoder();
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { RecentBets } from "../src/recent-bets";
+import { RecentBetsStore } from "../src/recent-bets-store";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-describe("RecentBets", () => {
+describe("RecentBetsStore", () => {
   it("keeps the last `limit` bets sent for each app, newest last", () => {
-    const r = new RecentBets(3);
+    const r = new RecentBetsStore(3);
     r.remember(1, [bytes("a"), bytes("b")], 0);
     expect(r.list(1)).toEqual(["a", "b"]);
     r.remember(1, [bytes("c"), bytes("d"), bytes("e"), bytes("f")], 1);
@@ -16,7 +16,7 @@ describe("RecentBets", () => {
   });
 
   it("keeps its own copy of the bets, not the buffer they were read into", () => {
-    const r = new RecentBets(2);
+    const r = new RecentBetsStore(2);
     const read = bytes("{1}{2}");
     r.remember(1, [read.subarray(0, 3), read.subarray(3)], 0);
     read.fill(0);
@@ -24,7 +24,7 @@ describe("RecentBets", () => {
   });
 
   it("keeps bets of any size across many windows (its buffer is compacted and grows)", () => {
-    const r = new RecentBets(4);
+    const r = new RecentBetsStore(4);
     const sent: string[] = [];
     for (let i = 0; i < 500; i++) {
       // Mostly small bets, now and then one far larger than the buffer was sized for.
@@ -36,7 +36,7 @@ describe("RecentBets", () => {
   });
 
   it("sizes an app's buffer by the bets it holds, not by a large limit", () => {
-    const r = new RecentBets(1000);
+    const r = new RecentBetsStore(1000);
     const before = process.memoryUsage().arrayBuffers;
     for (let app = 1; app <= 1000; app++) r.remember(app, [bytes(`{"id":${app}}`)], 0);
     // Sized by the limit, 1,000 apps would take over 500 MB; sized for their one bet, a few tens.
@@ -45,7 +45,7 @@ describe("RecentBets", () => {
   });
 
   it("forgets dropped and idle apps", () => {
-    const r = new RecentBets(5);
+    const r = new RecentBetsStore(5);
     r.remember(1, [bytes("a")], 0);
     r.remember(2, [bytes("b")], 0);
     r.remember(3, [bytes("c")], 5000);
@@ -57,10 +57,10 @@ describe("RecentBets", () => {
   });
 
   it("remembers nothing with a limit of 0, and refuses a negative one", () => {
-    const r = new RecentBets(0);
+    const r = new RecentBetsStore(0);
     r.remember(1, [bytes("a")], 0);
     expect(r.list(1)).toEqual([]);
     expect(r.appCount).toBe(0);
-    expect(() => new RecentBets(-1)).toThrow(RangeError);
+    expect(() => new RecentBetsStore(-1)).toThrow(RangeError);
   });
 });
