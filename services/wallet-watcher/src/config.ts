@@ -24,8 +24,12 @@ export const WalletWatcherEnv = z
     ...CommonEnv,
     /** Messages processed at once by this replica (different users run in parallel). */
     WALLET_CONCURRENCY: envInt(1, 1024).default(32),
-    /** The server redelivers an unacknowledged event after this long. */
-    WALLET_ACK_WAIT_MS: envInt(500, 3_600_000).default(30_000),
+    /**
+     * The server redelivers an unacknowledged event after this long: what a SIGKILLed replica
+     * had in flight is notified this long after the kill. Events being processed or held
+     * are kept alive meanwhile (`working()` every third of it).
+     */
+    WALLET_ACK_WAIT_MS: envInt(500, 3_600_000).default(4_000),
     /** Unacknowledged events out at once across every replica (durable consumer setting). */
     WALLET_MAX_ACK_PENDING: envInt(1, 1_000_000).default(1_000),
     /** Upstream stream duplicate window (`Nats-Msg-Id` dedupe), used when creating the stream. */

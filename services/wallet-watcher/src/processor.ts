@@ -353,6 +353,8 @@ export function createProcessor(deps: ProcessorDeps) {
       (since !== undefined && Date.now() - since > deps.orderStallMs) ||
       (since === undefined && (msg.info.deliveryCount - 1) * HOLD_OVERFLOW_NAK_MS > deps.orderStallMs);
     let result: ProcessResult;
+    // The ack wait is short (a crashed replica's messages come back soon): a slow step keeps it alive.
+    const keepAlive = setInterval(() => msg.working(), Math.max(100, Math.floor(deps.ackWaitMs / 3)));
     try {
       result = await processMessage(msg, stalled);
     } catch (err) {
@@ -360,6 +362,8 @@ export function createProcessor(deps: ProcessorDeps) {
       log.error({ seq: msg.seq, msg_id: msg.headers?.get("Nats-Msg-Id") ?? "", err }, "wallet event failed; will be redelivered");
       msg.nak(1000);
       return "failed";
+    } finally {
+      clearInterval(keepAlive);
     }
     switch (result) {
       case "applied":

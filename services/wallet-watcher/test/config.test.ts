@@ -6,7 +6,7 @@ describe("wallet-watcher config", () => {
   it("has defaults for everything", () => {
     const c = loadWalletWatcherConfig({});
     expect(c.WALLET_CONCURRENCY).toBe(32);
-    expect(c.WALLET_ACK_WAIT_MS).toBe(30_000);
+    expect(c.WALLET_ACK_WAIT_MS).toBe(4_000);
     expect(c.SOCKETPOT_NAMESPACE).toBe("socketpot");
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -1,0 +1,76 @@
+/**
+ * Fast resume: the events a SIGKILLed wallet-watcher had in flight (delivered, not acked) are
+ * notified within 5 s of a watcher being up again, each once, with the default configuration.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import type { WalletEvent } from "@socketpot/contracts";
+import { publishWalletEvent } from "@socketpot/simulator";
+import { authenticate, record, waitFor, type AnyClient } from "../support/clients";
+import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
+import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
+import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { walletEvents as ev } from "../support/wallet";
+
+const USERS = 20;
+const PER_USER = 20;
+const RESUME_WITHIN_MS = 5_000;
+
+let ns: TestNamespace;
+let js: JetStreamClient;
+let app: SeededApp;
+let gw: RunningGateway;
+const clients: AnyClient[] = [];
+const children: ChildService[] = [];
+
+async function spawnWatcher(): Promise<ChildService> {
+  // Default configuration: only where to find NATS and the namespace.
+  const child = await spawnService(servicePath("wallet-watcher"), { SOCKETPOT_NAMESPACE: ns.namespace }, /wallet-watcher ready/, 60_000);
+  children.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace();
+  js = jetstream(ns.nc);
+  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), USERS);
+  gw = await startGateway(ns.nc, ns.namespace);
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await Promise.all(children.map((c) => c.kill("SIGKILL")));
+  await gw?.stop();
+  await ns?.cleanup();
+});
+
+describe("wallet-watcher resume after SIGKILL", () => {
+  it("notifies the events in flight at the kill within 5 s of the restarted watcher being up, once each", { timeout: 120_000 }, async () => {
+    const users = app.members.slice(0, USERS);
+    const logs = await Promise.all(
+      users.map(async (u) => {
+        const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: u.token, subscriptions: ["DEPOSITS"] }, clients);
+        return record(client, ["balance_change"]);
+      }),
+    );
+    const events: WalletEvent[] = [];
+    for (let i = 1; i <= PER_USER; i++) for (const u of users) events.push(ev.adjusted({ app_id: app.app_id, auth_id: u.auth_id }, 1, i));
+
+    const jsm = await jetstreamManager(ns.nc);
+    const consumer = () => jsm.consumers.info(ns.names.upstream.walletStream, ns.names.durable("wallet-watcher"));
+    const first = await spawnWatcher();
+    await Promise.all(events.map((e) => publishWalletEvent(js, ns.names, e)));
+    await waitFor(async () => (await consumer()).delivered.stream_seq > events.length / 4, 30_000, "the watcher to be under way");
+    await first.kill("SIGKILL");
+    const atKill = await consumer();
+    expect(atKill.num_ack_pending, "events in flight at the kill").toBeGreaterThan(0);
+
+    await spawnWatcher();
+    const up = Date.now();
+    await waitFor(() => logs.every((l) => l.length >= PER_USER), RESUME_WITHIN_MS, "every notification after the restart");
+    const resumedMs = Date.now() - up;
+    await new Promise((r) => setTimeout(r, 500));
+    for (const log of logs) expect(log.map((l) => l.payload.seq)).toEqual(Array.from({ length: PER_USER }, (_, i) => i + 1));
+    expect(resumedMs).toBeLessThanOrEqual(RESUME_WITHIN_MS);
+  });
+});
