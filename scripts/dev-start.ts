@@ -8,6 +8,12 @@
  * the demo users' file (default .socketpot/demo.json).
  * `npm start -- --simulate` also publishes simulated Moneypot traffic to the demo app:
  * bets, and deposits that appear unconfirmed and confirm a few seconds later.
+ *
+ * It supervises the services: SIGINT or SIGTERM (to this process or to the `npm start`
+ * that runs it), or the end of its parent, stops them all; a service that exits on its own
+ * is restarted with backoff. Each service logs whole to .socketpot/logs/<service>.log and
+ * shows warnings and errors in the terminal (SOCKETPOT_DEV_LOG=info shows everything).
+ * Each serves /healthz, /readyz and /metrics on OPS_PORT: PORT+1 (gateway) to PORT+4.
  */
 import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
@@ -16,7 +22,9 @@ import { checkDependencies } from "@socketpot/service-kit";
 import { prepareChatDatabase } from "./dev/database";
 import { createDemoTraffic, demoEnabled, demoInfo, demoUrl, seedDemo, type TrafficSimulator } from "@socketpot/simulator";
 import { DEMO_FILE, writeDemoFile } from "./dev/demo-file";
-import { startService, stopAll, type ManagedProcess } from "./dev/processes";
+import path from "node:path";
+import { PINO_LEVELS } from "./dev/log-filter";
+import { ROOT, SupervisedService } from "./dev/processes";
 
 const env = {
   ...process.env,
@@ -26,6 +34,10 @@ const env = {
   SOCKETPOT_NAMESPACE: process.env.SOCKETPOT_NAMESPACE ?? "socketpot",
 };
 const demoFile = process.env.SOCKETPOT_DEMO_FILE ?? DEMO_FILE;
+const logDir = process.env.SOCKETPOT_LOG_DIR ?? path.join(ROOT, ".socketpot", "logs");
+const terminalLevel = PINO_LEVELS[process.env.SOCKETPOT_DEV_LOG ?? "warn"] ?? PINO_LEVELS.warn!;
+const SERVICES = ["gateway", "chat", "wallet-watcher", "bet-stream"] as const;
+const opsUrl = (i: number) => `http://localhost:${Number(env.PORT) + 1 + i}`;
 const demo = demoEnabled(process.env);
 const { values: flags } = parseArgs({ options: { simulate: { type: "boolean", default: false } } });
 
@@ -34,14 +46,18 @@ const consoleLog = {
   warn: (obj: object, msg: string) => console.warn(`[demo-traffic]     ${msg} ${JSON.stringify(obj)}`),
 };
 
-async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
+async function waitReady(urls: string[], timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
+  const pending = new Set(urls);
   while (Date.now() < until) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return true;
-    } catch {
-      // not listening yet
+    for (const url of pending) {
+      try {
+        if ((await fetch(`${url}/readyz`)).ok) pending.delete(url);
+      } catch {
+        // not listening yet
+      }
     }
+    if (pending.size === 0) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
@@ -66,36 +82,41 @@ async function main(): Promise<number> {
   if (seeded) await writeDemoFile(demoFile, demoInfo(seeded, names));
   if (!flags.simulate) await nc.drain();
 
-  const processes: ManagedProcess[] = ["chat", "wallet-watcher", "bet-stream", "gateway"].map((name) =>
-    startService(name, name === "gateway" && seeded ? { ...env, DEMO_FILE: demoFile } : env),
-  );
+  const services = SERVICES.map((name, i) => {
+    const serviceEnv = { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", OPS_PORT: String(Number(env.PORT) + 1 + i) };
+    return new SupervisedService(name, name === "gateway" && seeded ? { ...serviceEnv, DEMO_FILE: demoFile } : serviceEnv, {
+      logDir,
+      terminalLevel,
+      note: (line) => console.error(line),
+    });
+  });
   let stopping = false;
   let simulator: TrafficSimulator | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    console.error("socketpot: stopping");
     await simulator?.stop();
     if (!nc.isClosed()) await nc.drain().catch(() => undefined);
-    await stopAll(processes);
+    await Promise.all(services.map((s) => s.stop()));
     process.exit(code);
   };
   // The services run in their own process groups: never leave one behind.
   process.on("exit", () => {
-    for (const p of processes) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    for (const s of services) s.kill();
   });
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
-  for (const p of processes) {
-    void p.exited.then((code) => {
-      if (stopping) return;
-      console.error(`socketpot: ${p.name} exited with code ${code}; stopping the others`);
-      void stop(1);
-    });
-  }
+  // A parent that went away (npm killed, a terminal closed) is a stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop(0);
+  }, 500).unref();
+  for (const s of services) s.start();
 
   const url = `http://localhost:${env.PORT}`;
-  if (!(await waitReady(url, 120_000))) {
-    console.error("socketpot: the gateway did not become ready within 120 s");
+  if (!(await waitReady([url, ...SERVICES.map((_, i) => opsUrl(i))], 120_000))) {
+    console.error(`socketpot: the services did not become ready within 120 s (logs: ${logDir})`);
     await stop(1);
     return 1;
   }
@@ -114,6 +135,9 @@ async function main(): Promise<number> {
         : "Simulated Moneypot traffic: npm start -- --simulate (or npm run demo:traffic next to a running npm start).",
     );
   }
+  lines.push(`Health and Prometheus metrics (/healthz, /readyz, /metrics):`);
+  SERVICES.forEach((name, i) => lines.push(`  ${name.padEnd(15)} ${opsUrl(i)}/metrics`));
+  lines.push(`Full logs: ${logDir}/<service>.log (the terminal shows warnings and errors; SOCKETPOT_DEV_LOG=info for all).`);
   lines.push(`Stop with Ctrl-C.`, ``);
   console.log(lines.join("\n"));
   return 0;

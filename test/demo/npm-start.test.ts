@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { launchBrowser, openPage, screenshot } from "../support/browser";
 import { waitFor } from "../support/clients";
 import { databaseUrlFor } from "../support/database";
 import { ROOT } from "../support/gateway";
+import { freePortRun } from "../support/ports";
 import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
 
 interface Started {
@@ -33,19 +33,8 @@ let dir: string;
 const databases: string[] = [];
 const running: Started[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function npmStart(space: TestNamespace, args: string[], env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
+  const port = await freePortRun();
   const database = databaseUrlFor(`socketpot_start_${Math.random().toString(36).slice(2, 10)}`);
   databases.push(database);
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev-start.ts", ...args], {

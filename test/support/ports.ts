@@ -1,0 +1,18 @@
+import { createServer } from "node:net";
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** A free port with the `following` ports after it free too (npm start's OPS_PORTs are PORT+1..PORT+4). */
+export async function freePortRun(following = 4): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: following + 1 }, (_, i) => portFree(port + i)));
+    if (free.every(Boolean)) return port;
+  }
+}
