@@ -2,16 +2,20 @@
  * Benchmark runner: `npm run bench -- <scenario|all|list> [--flags]`.
  *
  * Discovers scenarios in bench/scenarios/, runs one (or all, one after another), prints the
- * result table and appends a section to docs/BENCHMARKS.md with the machine, the versions,
- * the date and the exact command. Runner flags: --out <file> (default docs/BENCHMARKS.md),
- * --no-write (print only), --max-seconds <n> (deadline per scenario, default 1800).
- * Every other flag is passed to the scenario.
+ * result table, replaces the benchmark's section of docs/BENCHMARKS.md with it (machine,
+ * versions, date, commit, exact command, machine load) and adds the run to
+ * docs/benchmarks-history.json (lib/record.ts). Runner flags: --out <file> (default
+ * docs/BENCHMARKS.md), --history <file> (default docs/benchmarks-history.json), --no-write
+ * (print only), --max-seconds <n> (deadline per scenario, default 1800). Every other flag
+ * is passed to the scenario.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { collectFacts, type Facts } from "./lib/facts";
+import { withLatestRun, withRun, runSection, type BenchHistory, type BenchRun } from "./lib/record";
 import { isScenario, type Scenario, type ScenarioResult } from "./lib/types";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,50 +63,43 @@ async function discover(): Promise<{ scenarios: Map<string, Scenario>; broken: s
   return { scenarios, broken };
 }
 
-function cell(value: string | number): string {
-  return String(value).replaceAll("|", "\\|").replaceAll("\n", " ");
+/** The commit being measured, `+dirty` with uncommitted changes; null outside a git checkout. */
+function currentCommit(): string | null {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${commit}+dirty` : commit;
+  } catch {
+    return null;
+  }
 }
 
-function markdownTable(rows: Record<string, string | number>[]): string {
-  if (rows.length === 0) return "_(no rows)_\n";
-  const columns: string[] = [];
-  for (const row of rows) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
-  const lines = [
-    `| ${columns.map(cell).join(" | ")} |`,
-    `| ${columns.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${columns.map((c) => cell(r[c] ?? "")).join(" | ")} |`),
-  ];
-  return `${lines.join("\n")}\n`;
+function benchRun(scenario: string, result: ScenarioResult, facts: Facts, command: string, seconds: number, load: BenchRun["load"]): BenchRun {
+  return {
+    scenario,
+    title: result.title,
+    date: facts.date,
+    commit: currentCommit(),
+    command,
+    machine: `${facts.cpu}, ${facts.cores} cores, ${facts.memory} RAM, ${facts.os}`,
+    versions: `Node ${facts.node}, socket.io ${facts.socketIo}, socket.io-client ${facts.socketIoClient}, @nats-io/transport-node ${facts.natsClient}, NATS server ${facts.natsServer}`,
+    seconds: Math.round(seconds * 10) / 10,
+    load,
+    rows: result.rows,
+    notes: result.notes ?? [],
+  };
 }
 
-function loadText(before: number[], after: number[]): string {
-  return `1-min load average ${before[0]!.toFixed(1)} before, ${after[0]!.toFixed(1)} after (every process on the machine shares its cores)`;
+function record(run: BenchRun, out: string, historyFile: string): void {
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, withLatestRun(existsSync(out) ? readFileSync(out, "utf8") : "", run));
+  const history: BenchHistory = existsSync(historyFile) ? (JSON.parse(readFileSync(historyFile, "utf8")) as BenchHistory) : { method_changes: [], runs: [] };
+  writeFileSync(historyFile, `${JSON.stringify(withRun(history, run), null, 2)}\n`);
 }
 
-function section(result: ScenarioResult, facts: Facts, command: string, seconds: number, load: string): string {
-  const parts = [
-    `## ${result.title}`,
-    "",
-    `- Date: ${facts.date}`,
-    `- Command: \`${command}\``,
-    `- Machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memory} RAM, ${facts.os}`,
-    `- Versions: Node ${facts.node}, socket.io ${facts.socketIo}, socket.io-client ${facts.socketIoClient}, @nats-io/transport-node ${facts.natsClient}, NATS server ${facts.natsServer}`,
-    `- Run time: ${seconds.toFixed(1)} s; ${load}`,
-    "",
-    markdownTable(result.rows),
-  ];
-  if (result.notes && result.notes.length > 0) parts.push(...result.notes.map((n) => `- ${n}`), "");
-  return `${parts.join("\n")}\n`;
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }
-
-const HEADER = `# Benchmarks
-
-Sections below are appended by \`npm run bench -- <scenario> [--flags]\`, newest last. Each
-scenario measures Socketpot against a bare socket.io 4 server doing the same socket work
-(no NATS, no auth, no database) in the same run; ratios are to that baseline. See
-[CAPACITY.md](CAPACITY.md) for what the figures mean for sizing.
-
-`;
 
 function withDeadline<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -131,11 +128,12 @@ async function main(): Promise<number> {
   }
 
   const out = path.resolve(root, flags.out ?? "docs/BENCHMARKS.md");
+  const historyFile = path.resolve(root, flags.history ?? "docs/benchmarks-history.json");
   const write = flags["no-write"] === undefined;
   const maxSeconds = Number(flags["max-seconds"] ?? 1800);
   const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
   const command = `npm run bench -- ${argv.join(" ")}`.trim();
-  const scenarioFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !["out", "no-write", "max-seconds"].includes(k)));
+  const scenarioFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !["out", "history", "no-write", "max-seconds"].includes(k)));
   let failures = 0;
 
   for (const scenario of chosen) {
@@ -152,19 +150,18 @@ async function main(): Promise<number> {
     }
     const seconds = (performance.now() - started) / 1000;
     const facts = await collectFacts(natsUrl);
-    const text = section(result, facts, command, seconds, loadText(loadBefore, os.loadavg()));
-    console.log(text);
+    const load = { before: round1(loadBefore[0]!), after: round1(os.loadavg()[0]!) };
+    const run = benchRun(scenario.name, result, facts, command, seconds, load);
+    console.log(runSection(run));
     if (write) {
-      mkdirSync(path.dirname(out), { recursive: true });
-      if (!existsSync(out)) writeFileSync(out, HEADER);
-      appendFileSync(out, text);
+      record(run, out, historyFile);
       const resultsDir = path.join(here, "results");
       mkdirSync(resultsDir, { recursive: true });
       writeFileSync(
         path.join(resultsDir, `${facts.date.replaceAll(":", "-")}-${scenario.name}.json`),
         JSON.stringify({ scenario: scenario.name, command, facts, seconds, ...result }, null, 2),
       );
-      console.error(`[bench] appended to ${path.relative(root, out)}`);
+      console.error(`[bench] wrote ${path.relative(root, out)} and ${path.relative(root, historyFile)}`);
     }
   }
   return failures === 0 ? 0 : 1;
