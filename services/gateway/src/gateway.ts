@@ -13,6 +13,7 @@ import type { EventAdmission } from "./event-admission";
 import { EdgeLimits } from "./edge-limits/edge-limits";
 import { registerEdgeLimitMetrics } from "./edge-limits/metrics";
 import { edgeLimitSettings } from "./edge-limits/settings";
+import { serveEio3Polling } from "./eio3-polling";
 import { createFeatures } from "./features";
 import { startHeartbeat } from "./heartbeat";
 import { corsOptions } from "./cors";
@@ -91,6 +92,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     serveClient: true,
     cors: corsOptions(config.CORS_ORIGIN),
   });
+  serveEio3Polling(io.engine);
   const relay = new FanoutRelay(io, nc, health, log);
   const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
   const counts = new SessionCounts();
