@@ -145,4 +145,21 @@ describe("edge limits", () => {
     expect(answers.filter((x) => x === "RATE_LIMITED")).toHaveLength(4);
     expect(await postsSince(before)).toBe(4);
   });
+
+  it("disconnect a socket that keeps flooding far over its limits, with a client_error saying why", async () => {
+    const gw = await gatewayWith({
+      EDGE_SOCKET_EVENTS_PER_S: "5",
+      EDGE_SOCKET_EVENTS_BURST: "5",
+      EDGE_DISCONNECT_REFUSALS_PER_S: "10",
+      EDGE_DISCONNECT_REFUSALS_BURST: "20",
+    });
+    const flooder = await chatClient(gw, 0);
+    const errors = record(flooder, ["client_error"]);
+    const gone = new Promise<string>((r) => flooder.on("disconnect", (reason: string) => r(reason)));
+    for (let i = 0; i < 100; i++) flooder.emit("new_message", { text: `flood ${i}` }, () => undefined);
+    expect(await gone).toBe("io server disconnect");
+    expect(errors.map((e) => e.payload).at(-1)).toMatch(/^Disconnecting: more than 10 events per second \(bursts of 20\) over the limits/);
+    // Others on that gateway are fine.
+    expect(await post(await chatClient(gw, 1))).toBe("ok");
+  });
 });

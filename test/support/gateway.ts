@@ -24,6 +24,7 @@ export const EDGE_LIMITS_OFF: Record<string, string> = {
   EDGE_USER_EVENTS_PER_S: "0",
   EDGE_USER_BYTES_PER_S: "0",
   EDGE_USER_PENDING: "0",
+  EDGE_DISCONNECT_REFUSALS_PER_S: "0",
 };
 
 /**

@@ -1,7 +1,8 @@
 /**
  * serveRpc and the deadline its callers send (RPC_DEADLINE_HEADER), on a real NATS server:
- * a request past its deadline never reaches the handler and is counted; a request without
- * the header (an older caller) is served.
+ * a request past its deadline never reaches the handler and is counted, also when its
+ * deadline passes while it waits in the endpoint's queue; a request without the header (an
+ * older caller) is served.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
@@ -15,12 +16,28 @@ const log = pino({ level: "silent" });
 let nc: NatsConnection;
 let service: Service;
 let stats: RpcEndpointStats;
+let queuedStats: RpcEndpointStats;
 const handled: number[] = [];
+const slow = { ...entry, subject: `${entry.subject}.slow` };
+let unblock: () => void = () => undefined;
 
 beforeAll(async () => {
   nc = await connect({ servers: inject("natsUrl") });
   service = await registerService(nc, { name: "deadline-test", version: "0.0.1", description: "test" }, "t");
   stats = serveRpc(service, "echo", entry, async (req) => (handled.push(req.n), { n: req.n }), log);
+  // One at a time: the first request holds the slot until unblocked.
+  queuedStats = serveRpc(
+    service,
+    "slow",
+    slow,
+    async (req) => {
+      handled.push(req.n);
+      if (req.n === 10) await new Promise<void>((r) => (unblock = r));
+      return { n: req.n };
+    },
+    log,
+    { bounds: { concurrency: 1, queued: 5, perKey: 5, key: () => "k" } },
+  );
   await nc.flush();
 });
 
@@ -45,5 +62,17 @@ describe("serveRpc deadlines", () => {
     expect(reply).toEqual({ ok: true, result: { n: 3 } });
     expect(handled).toEqual([2, 3]);
     expect(stats.expired).toBe(1);
+  });
+
+  it("drops a request whose deadline passes while it waits in the queue", async () => {
+    const client = createRpcClient(nc, log, 300);
+    const first = createRpcClient(nc, log, 5_000).call(slow, { n: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await client.call(slow, { n: 11 })).toEqual({ ok: false, error: "INTERNAL_ERROR" });
+    unblock();
+    expect(await first).toEqual({ ok: true, result: { n: 10 } });
+    await nc.flush();
+    expect(handled).not.toContain(11);
+    expect(queuedStats.expired).toBe(1);
   });
 });

@@ -19,6 +19,14 @@ export const ChatEnv = z
     /** Flood control: at most COUNT posts per user per WINDOW_MS (0 disables). */
     CHAT_RATE_LIMIT_COUNT: envInt(0, 10_000).default(5),
     CHAT_RATE_LIMIT_WINDOW_MS: envInt(100, 3_600_000).default(10_000),
+    /**
+     * Posting under load, per replica: at most CONCURRENCY posts run and QUEUE wait; one user
+     * holds at most PER_USER of them. Any other post is answered at once (RATE_LIMITED for
+     * that user, INTERNAL_ERROR when full) instead of growing memory and delaying everyone.
+     */
+    CHAT_POST_CONCURRENCY: envInt(1, 1_000).default(16),
+    CHAT_POST_QUEUE: envInt(0, 100_000).default(200),
+    CHAT_POST_PER_USER: envInt(1, 1_000).default(3),
     /** How long a user whose last socket left stays in the userlist before user_left. */
     CHAT_PRESENCE_LINGER_MS: envInt(0, 600_000).default(4_000),
     /** A gateway silent for this many heartbeat intervals is dead. */

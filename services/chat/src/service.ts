@@ -236,7 +236,13 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
         return {};
       };
       endpoints.set("join", serveRpc(service, "join", rpcs.chatJoin, (req) => track(timed("join", () => join(req))), log));
-      endpoints.set("post", serveRpc(service, "post", rpcs.chatPost, (req) => track(timed("post", () => post(req))), log));
+      const postBounds = {
+        concurrency: config.CHAT_POST_CONCURRENCY,
+        queued: config.CHAT_POST_QUEUE,
+        perKey: config.CHAT_POST_PER_USER,
+        key: (req: z.output<typeof rpcs.chatPost.request>) => `${req.app_id}:${req.user.auth_id}`,
+      };
+      endpoints.set("post", serveRpc(service, "post", rpcs.chatPost, (req) => track(timed("post", () => post(req))), log, { bounds: postBounds }));
       endpoints.set("leave", serveRpc(service, "leave", rpcs.chatLeave, (req) => track(timed("leave", () => leave(req))), log));
       subscribeLiveness(r);
       await nc.flush();

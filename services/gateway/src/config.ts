@@ -46,6 +46,9 @@ export const GatewayEnv = z
     EDGE_USER_BYTES_PER_S: envInt(0, 1_000_000_000).default(262_144),
     EDGE_USER_BYTES_BURST: envInt(1, 1_000_000_000).default(262_144),
     EDGE_USER_PENDING: envInt(0, 100_000).default(32),
+    /** A socket refused more often than this (rate and burst, sustained) is disconnected; 0: never. */
+    EDGE_DISCONNECT_REFUSALS_PER_S: envInt(0, 1_000_000).default(50),
+    EDGE_DISCONNECT_REFUSALS_BURST: envInt(1, 1_000_000).default(200),
     CORS_ORIGIN: z.string().default("*"),
     /** Where the demo page and static files live; empty to serve none. */
     PUBLIC_DIR: z.string().optional(),

@@ -18,6 +18,8 @@ export type Admission =
       error: Extract<ErrorCode, "RATE_LIMITED">;
       /** The client_error text; absent when the socket was told recently (a flood is not answered with a flood). */
       text?: string;
+      /** The socket keeps flooding: it is disconnected after this answer. */
+      disconnect?: boolean;
     };
 
 /**

@@ -122,9 +122,11 @@ export class Session {
     const bytes = this.eventSize.lastEventBytes;
     const admission = this.admit(event, bytes);
     if (!admission.ok) {
-      if (admission.text !== undefined) this.emitClientError("edgeLimit", admission.text);
+      if (admission.text !== undefined) this.emitClientError(admission.disconnect ? "edgeLimitDisconnect" : "edgeLimit", admission.text);
       this.deps.counts.reply(admission.error);
-      return callback?.(admission.error);
+      callback?.(admission.error);
+      if (admission.disconnect) this.socket.disconnect(true);
+      return;
     }
     let answered = false;
     const answer: Callback = (err, result) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EdgeLimits, NOTICE_EVERY_MS, type EdgeLimitSettings, type ScopeLimits } from "../src/edge-limits/edge-limits";
+import { EdgeLimits, NOTICE_EVERY_MS, disconnectText, type EdgeLimitSettings, type ScopeLimits } from "../src/edge-limits/edge-limits";
 import { TokenBucket } from "../src/edge-limits/token-bucket";
 import type { Admission, AdmissionRequest } from "../src/event-admission";
 
@@ -41,6 +41,7 @@ const off: ScopeLimits = { events: { perSecond: 0, burst: 1 }, bytes: { perSecon
 const settings = (socket: Partial<ScopeLimits>, user: Partial<ScopeLimits> = {}): EdgeLimitSettings => ({
   socket: { ...off, ...socket },
   user: { ...off, ...user },
+  disconnectAfter: { perSecond: 0, burst: 1 },
 });
 
 function harness(s: EdgeLimitSettings) {
@@ -142,5 +143,23 @@ describe("EdgeLimits", () => {
     release(late);
     limits.closed("never-seen");
     expect(limits.tracked).toEqual({ sockets: 0, users: 0 });
+  });
+
+  it("disconnects a socket refused more often than its disconnect budget allows", () => {
+    let now = 0;
+    const limits = new EdgeLimits({ ...settings({ events: { perSecond: 1, burst: 1 } }), disconnectAfter: { perSecond: 2, burst: 3 } }, () => now);
+    const admit = () => limits.admit({ socketId: "a", event: "new_message", bytes: 10 });
+    expect(admit().ok).toBe(true);
+    const refused = [admit(), admit(), admit()];
+    expect(refused.map((r) => !r.ok && r.disconnect)).toEqual([undefined, undefined, undefined]);
+    const last = admit();
+    expect(last).toMatchObject({ ok: false, error: "RATE_LIMITED", disconnect: true, text: disconnectText(limits.settings) });
+    expect(limits.disconnects).toBe(1);
+    // Refusals at the tolerated rate never disconnect.
+    now += 10_000;
+    for (let i = 0; i < 20; i++, now += 500) {
+      const r = admit();
+      expect(!r.ok && r.disconnect).toBeFalsy();
+    }
   });
 });

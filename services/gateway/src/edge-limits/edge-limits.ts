@@ -3,8 +3,10 @@
  * socket's and its user's budgets before the gateway does any work for it. Per socket and per
  * user (auth_id, all of that user's sockets on this gateway): events per second and bytes per
  * second (token buckets) and concurrent pending requests (admitted, not yet answered). An
- * event over any budget is refused with RATE_LIMITED and takes nothing from the others.
- * Pure: no timers, no network; the clock is passed in.
+ * event over any budget is refused with RATE_LIMITED and takes nothing from the others. A
+ * socket that keeps sending far over its budgets (`disconnectAfter` refusals per second,
+ * sustained) is disconnected: refusing costs the gateway too. Pure: no timers, no network;
+ * the clock is passed in.
  */
 import type { Admission, AdmissionRequest, EventAdmission } from "../event-admission";
 import { TokenBucket } from "./token-bucket";
@@ -25,6 +27,8 @@ export interface ScopeLimits {
 export interface EdgeLimitSettings {
   socket: ScopeLimits;
   user: ScopeLimits;
+  /** Refusals per second (and in a burst) after which a socket is disconnected; perSecond 0: never. */
+  disconnectAfter: RateLimit;
 }
 
 export type LimitScope = "socket" | "user";
@@ -87,6 +91,8 @@ interface SocketBudget {
   own: Budget;
   user: UserBudget | undefined;
   noticeAt: number;
+  /** Each refusal takes one; empty: the socket is disconnected. */
+  refusals: TokenBucket | undefined;
 }
 
 export class EdgeLimits implements EventAdmission {
@@ -95,6 +101,8 @@ export class EdgeLimits implements EventAdmission {
   /** Users whose last socket closed, oldest first: forgotten once their budgets refilled. */
   private readonly idle = new Map<number, UserBudget>();
   private readonly refusals = new Map<string, number>();
+  /** Sockets disconnected for flooding since start. */
+  disconnects = 0;
 
   constructor(
     readonly settings: EdgeLimitSettings,
@@ -110,6 +118,11 @@ export class EdgeLimits implements EventAdmission {
     if (refusal) {
       const key = `${refusal.scope}:${refusal.limit}`;
       this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
+      if (socket.refusals && !socket.refusals.allows(1, now)) {
+        this.disconnects++;
+        return { ok: false, error: "RATE_LIMITED", text: disconnectText(this.settings), disconnect: true };
+      }
+      socket.refusals?.take(1);
       const notify = now - socket.noticeAt >= NOTICE_EVERY_MS;
       if (notify) socket.noticeAt = now;
       return { ok: false, error: "RATE_LIMITED", text: notify ? refusalText(refusal, this.settings) : undefined };
@@ -153,7 +166,13 @@ export class EdgeLimits implements EventAdmission {
   private socket(socketId: string, now: number): SocketBudget {
     let socket = this.sockets.get(socketId);
     if (!socket) {
-      socket = { own: new Budget(this.settings.socket, now), user: undefined, noticeAt: -Infinity };
+      const { perSecond, burst } = this.settings.disconnectAfter;
+      socket = {
+        own: new Budget(this.settings.socket, now),
+        user: undefined,
+        noticeAt: -Infinity,
+        refusals: perSecond > 0 ? new TokenBucket(perSecond, burst, now) : undefined,
+      };
       this.sockets.set(socketId, socket);
     }
     return socket;
@@ -201,4 +220,8 @@ export function refusalText({ scope, limit }: Refusal, settings: EdgeLimitSettin
         ? `Too much data: at most ${l.bytes.perSecond} bytes per second (bursts of ${l.bytes.burst}) ${where}.`
         : `Too many unanswered events: at most ${l.pending} at once ${where}; wait for their callbacks.`;
   return `${what} Events over the limit are refused with RATE_LIMITED; slow down.`;
+}
+
+export function disconnectText({ disconnectAfter }: EdgeLimitSettings): string {
+  return `Disconnecting: more than ${disconnectAfter.perSecond} events per second (bursts of ${disconnectAfter.burst}) over the limits. Respect RATE_LIMITED before reconnecting.`;
 }

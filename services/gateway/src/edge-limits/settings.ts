@@ -14,5 +14,6 @@ export function edgeLimitSettings(c: GatewayConfig): EdgeLimitSettings {
       bytes: { perSecond: c.EDGE_USER_BYTES_PER_S, burst: c.EDGE_USER_BYTES_BURST },
       pending: c.EDGE_USER_PENDING,
     },
+    disconnectAfter: { perSecond: c.EDGE_DISCONNECT_REFUSALS_PER_S, burst: c.EDGE_DISCONNECT_REFUSALS_BURST },
   };
 }

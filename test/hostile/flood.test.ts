@@ -1,0 +1,139 @@
+/**
+ * One user floods chat; everybody else keeps chatting. With the services' shipped defaults
+ * (edge limits at the gateway, chat's bounded posting and PostgreSQL flood control), other
+ * users' posts all succeed during a flood through the gateway (refused at the edge, the
+ * flooding socket disconnected) and during one that reaches chat straight on NATS (past the
+ * edge: every request answered at once).
+ * The rates are moderate so that the test is stable on a small shared machine; bench
+ * scenario chat-flood measures 10,000 posts/s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInbox, headers } from "@nats-io/transport-node";
+import { RPC_DEADLINE_HEADER, decode, encode, RpcReply, ChatPostResult, type MessageObject } from "@socketpot/contracts";
+import { GatewayEnv } from "@socketpot/gateway";
+import { authenticate, request, type AnyClient } from "../support/clients";
+import { startChat, type RunningChat } from "../support/chat";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
+import { startGateway, type RunningGateway } from "../support/gateway";
+import { createTestNamespace, type TestNamespace } from "../support/nats";
+
+const FLOOD_PER_SECOND = 1_000;
+const FLOOD_MS = 3_000;
+const OTHERS = 4;
+/** Each other user's posts during the flood (chat's flood control allows 5 per 10 s). */
+const POSTS_EACH = 3;
+
+/** The gateway's shipped edge limits (the test helper turns them off by default). */
+const shippedEdgeLimits = Object.fromEntries(
+  Object.entries(GatewayEnv.parse({})).flatMap(([k, v]) => (k.startsWith("EDGE_") ? [[k, String(v)]] : [])),
+);
+
+let ns: TestNamespace;
+let db: TestDatabase;
+let chat: RunningChat;
+let gw: RunningGateway;
+const clients: AnyClient[] = [];
+
+beforeAll(async () => {
+  ns = await createTestNamespace();
+  db = await createTestDatabase();
+  chat = await startChat(ns.nc, ns.namespace, db.url, {});
+  gw = await startGateway(ns.nc, ns.namespace, shippedEdgeLimits);
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await gw?.stop();
+  await chat?.stop();
+  await db?.drop();
+  await ns?.cleanup();
+});
+
+const chatter = async (app: SeededApp, member: number) =>
+  (await authenticate(gw.url, { app_id: app.app_id, access_token: app.members[member]!.token, subscriptions: ["CHAT"] }, clients)).client;
+
+/** Every other user posts POSTS_EACH times, spread over the flood; resolves with each post's error and latency. */
+async function othersPost(others: AnyClient[]): Promise<Array<{ err: string | null | undefined; ms: number }>> {
+  const results: Array<{ err: string | null | undefined; ms: number }> = [];
+  await Promise.all(
+    others.map(async (c, k) => {
+      for (let i = 0; i < POSTS_EACH; i++) {
+        await new Promise((r) => setTimeout(r, FLOOD_MS / (POSTS_EACH + 1) + k * 20));
+        const t0 = performance.now();
+        const [err] = await request<MessageObject>(c, "new_message", { text: `hello from ${k}, ${i}` }, 15_000);
+        results.push({ err, ms: performance.now() - t0 });
+      }
+    }),
+  );
+  return results;
+}
+
+/** Calls `send` FLOOD_PER_SECOND times a second, in 10 ms ticks, for FLOOD_MS. */
+async function flood(send: (i: number) => void): Promise<number> {
+  let sent = 0;
+  const until = performance.now() + FLOOD_MS;
+  while (performance.now() < until) {
+    for (let k = 0; k < FLOOD_PER_SECOND / 100; k++) send(sent++);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return sent;
+}
+
+function expectOthersServed(results: Array<{ err: string | null | undefined; ms: number }>): void {
+  expect(results.map((r) => r.err)).toEqual(Array(OTHERS * POSTS_EACH).fill(null));
+  expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(2_000);
+}
+
+describe("a flood of posts from one user", () => {
+  it("through the gateway: is refused at the edge, and other users' posts succeed", async () => {
+    const app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), OTHERS + 1);
+    const flooder = await chatter(app, OTHERS);
+    const others = await Promise.all(Array.from({ length: OTHERS }, (_, k) => chatter(app, k)));
+    const answers: Record<string, number> = {};
+    let disconnected = false;
+    flooder.on("disconnect", () => (disconnected = true));
+    const [results] = await Promise.all([
+      othersPost(others),
+      flood((i) => flooder.emit("new_message", { text: `flood ${i}` }, (err: string | null) => void (answers[err ?? "ok"] = (answers[err ?? "ok"] ?? 0) + 1))),
+    ]);
+    expectOthersServed(results);
+    // Refused at the edge (chat's flood control lets at most 5 through), then disconnected for flooding.
+    expect(answers.ok ?? 0).toBeLessThanOrEqual(5);
+    expect(Object.keys(answers).filter((k) => k !== "ok")).toEqual(["RATE_LIMITED"]);
+    expect(disconnected).toBe(true);
+  });
+
+  it("straight on NATS, past the edge: chat answers every request at once, and other users' posts succeed", async () => {
+    const app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), OTHERS + 1);
+    const others = await Promise.all(Array.from({ length: OTHERS }, (_, k) => chatter(app, k)));
+    const user = { uname: app.members[OTHERS]!.uname, auth_id: app.members[OTHERS]!.auth_id, role: "MEMBER" as const };
+    const inbox = createInbox();
+    const answers: Record<string, number> = {};
+    const sub = ns.nc.subscribe(inbox, {
+      callback: (_e, m) => {
+        const reply = decode(RpcReply(ChatPostResult), m.data);
+        const key = !reply.ok ? "undecodable" : reply.value.ok ? "ok" : reply.value.error;
+        answers[key] = (answers[key] ?? 0) + 1;
+      },
+    });
+    try {
+      const [results, sent] = await Promise.all([
+        othersPost(others),
+        flood((i) => {
+          const h = headers();
+          h.set(RPC_DEADLINE_HEADER, String(Date.now() + 5_000));
+          ns.nc.publish(ns.names.rpc.chatPost, encode({ app_id: app.app_id, user, channel: "lobby", text: `flood ${i}` }), { reply: inbox, headers: h });
+        }),
+      ]);
+      expectOthersServed(results);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await ns.nc.flush();
+      expect(Object.values(answers).reduce((a, b) => a + b, 0)).toBe(sent);
+      expect(answers.ok ?? 0).toBeLessThanOrEqual(5);
+      expect(answers.INTERNAL_ERROR ?? 0).toBe(0);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+});
