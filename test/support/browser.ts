@@ -36,8 +36,8 @@ export interface TrackedPage {
 }
 
 /** A page in its own context (separate cookies and storage), recording its script errors. */
-export async function openPage(browser: Browser): Promise<TrackedPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function openPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<TrackedPage> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];

@@ -340,11 +340,17 @@
     });
     socket.on("disconnect", (reason) => {
       logEvent("info", "[socket] disconnected: " + reason);
-      setStatus("error", "disconnected: " + reason);
       setConnectedUi(false);
+      // Only a disconnect by either side is final; anything else the client retries by itself.
+      if (reason === "io client disconnect") setStatus("idle", "not connected");
+      else if (reason === "io server disconnect") setStatus("error", "disconnected by the server");
+      else setStatus("reconnecting", "connection lost (" + reason + ") · reconnecting…");
     });
     socket.on("connect_error", (err) => logEvent("error", "[socket] connect error: " + err.message));
-    socket.io.on("reconnect_attempt", (attempt) => logEvent("info", "[socket] reconnecting (attempt " + attempt + ")…"));
+    socket.io.on("reconnect_attempt", (attempt) => {
+      logEvent("info", "[socket] reconnecting (attempt " + attempt + ")…");
+      setStatus("reconnecting", "reconnecting (attempt " + attempt + ")…");
+    });
     socket.io.on("reconnect", () => logEvent("info", "[socket] reconnected"));
 
     socket.on("client_error", (text) => logEvent("client_error", text));
