@@ -135,7 +135,9 @@ describe("fan-out subscriptions", () => {
       const sockets = await Promise.all(
         [app.members[0]!, app.members[1]!, app.owner].map((u) => authed(gw, app.app_id, u.token, ["DEPOSITS"])),
       );
-      expect(gw.gateway.stats()).toMatchObject({ rooms: 3, subscriptions: 1 });
+      // Deposits: 3 user rooms on one subscription. The server API's rooms (every socket's
+      // app room, each user's room) add 1 + 3 rooms on 2 subscriptions.
+      expect(gw.gateway.stats()).toMatchObject({ rooms: 3 + 4, subscriptions: 1 + 2 });
       const log = record(sockets[1]!, ["unconfirmed_balance_change"]);
       const others = [sockets[0]!, sockets[2]!].map((c) => record(c, ["unconfirmed_balance_change"]));
       ns.nc.publish(

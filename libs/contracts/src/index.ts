@@ -8,6 +8,8 @@ export * from "./protocol/chat";
 export * from "./protocol/deposits";
 export * from "./protocol/bets";
 export * from "./protocol/events";
+export * from "./protocol/app-events";
+export * from "./api/server-api";
 export * from "./upstream/directory";
 export * from "./upstream/wallet";
 export * from "./upstream/bets";

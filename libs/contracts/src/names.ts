@@ -63,7 +63,23 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
       chatJoin: `${ns}.rpc.chat.join`,
       chatPost: `${ns}.rpc.chat.post`,
       chatLeave: `${ns}.rpc.chat.leave`,
+      /** The server API's chat operations (services/api -> chat). */
+      chatAppPost: `${ns}.rpc.chat.app-post`,
+      chatHistory: `${ns}.rpc.chat.history`,
+      chatModerate: `${ns}.rpc.chat.moderate`,
+      chatPresence: `${ns}.rpc.chat.presence`,
       betsRecent: `${ns}.rpc.bets.recent`,
+    },
+
+    /** The server API on NATS (docs/API.md): the HTTP API's operations as request/reply subjects. */
+    api: {
+      chatPost: `${ns}.api.chat.post`,
+      chatHistory: `${ns}.api.chat.history`,
+      mute: `${ns}.api.mutes.add`,
+      unmute: `${ns}.api.mutes.remove`,
+      presence: `${ns}.api.presence`,
+      disconnect: `${ns}.api.users.disconnect`,
+      events: `${ns}.api.events`,
     },
 
     /** Gateway liveness. */
@@ -84,6 +100,12 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
       /** Every user's deposit subject of one app (a gateway subscribes once per app). */
       depositsOfApp: (appId: number) => `${ns}.out.deposits.${idToken(appId, "app_id")}.*`,
       bets: (appId: number) => `${ns}.out.bets.${idToken(appId, "app_id")}`,
+      /** Every socket of an app (server API events). */
+      app: (appId: number) => `${ns}.out.app.${idToken(appId, "app_id")}`,
+      /** Every socket of one user in an app (server API events and disconnects). */
+      appUser: (appId: number, authId: number) => `${ns}.out.appuser.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
+      /** Every user's subject of one app (a gateway subscribes once per app). */
+      appUsersOf: (appId: number) => `${ns}.out.appuser.${idToken(appId, "app_id")}.*`,
       /** `bets(id)` is `betsPrefix + id`: a publisher of many apps builds subjects without checks. */
       betsPrefix: `${ns}.out.bets.`,
     },

@@ -12,6 +12,10 @@ describe("createNames", () => {
     expect(names.fanout.deposits(7, 9)).toBe("ns1.out.deposits.7.9");
     expect(names.fanout.depositsOfApp(7)).toBe("ns1.out.deposits.7.*");
     expect(names.fanout.bets(7)).toBe("ns1.out.bets.7");
+    expect(names.fanout.app(7)).toBe("ns1.out.app.7");
+    expect(names.fanout.appUser(7, 9)).toBe("ns1.out.appuser.7.9");
+    expect(names.fanout.appUsersOf(7)).toBe("ns1.out.appuser.7.*");
+    expect(names.api.events).toBe("ns1.api.events");
     expect(names.upstream.wallet(7, 9)).toBe("ns1.wallet.7.9");
     expect(names.upstream.walletStream).toBe("ns1_WALLET");
     expect(names.upstream.bets(3)).toBe("ns1.bets.3");
@@ -29,6 +33,7 @@ describe("createNames", () => {
   it.each([1.5, -1, Number.NaN, Number.MAX_SAFE_INTEGER + 1])("rejects id %s as a subject token", (id) => {
     expect(() => names.fanout.chat(id)).toThrow(TypeError);
     expect(() => names.fanout.deposits(1, id)).toThrow(TypeError);
+    expect(() => names.fanout.appUser(1, id)).toThrow(TypeError);
   });
 
   it("rejects non-hex and wildcard tokens", () => {

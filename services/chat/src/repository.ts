@@ -6,7 +6,7 @@
  * transaction that holds the relevant row locks, so any number of replicas can run this
  * code against the same database.
  */
-import type { MessageObject, Role, UserObject } from "@socketpot/contracts";
+import type { MessageObject, PresenceEntry, Role, UserObject } from "@socketpot/contracts";
 import type { ChatPrisma } from "./database";
 
 type Tx = Parameters<Parameters<ChatPrisma["$transaction"]>[0]>[0];
@@ -71,6 +71,16 @@ export class ChatRepository {
   async recentMessages(appId: number, limit: number): Promise<MessageObject[]> {
     const rows = await this.prisma.chatMessage.findMany({
       where: { appId },
+      orderBy: { id: "desc" },
+      take: limit,
+    });
+    return rows.reverse().map(toMessageObject);
+  }
+
+  /** Up to `limit` messages older than `beforeId` (absent: the latest), oldest first. */
+  async messagesBefore(appId: number, beforeId: number | undefined, limit: number): Promise<MessageObject[]> {
+    const rows = await this.prisma.chatMessage.findMany({
+      where: beforeId === undefined ? { appId } : { appId, id: { lt: BigInt(beforeId) } },
       orderBy: { id: "desc" },
       take: limit,
     });
@@ -168,6 +178,16 @@ export class ChatRepository {
     const rows = await this.prisma.chatPresence.findMany({ where: { appId }, orderBy: { joinedAt: "asc" } });
     // Defined, not assigned: a user named `__proto__` is an entry like any other.
     return Object.fromEntries(rows.map((row) => [row.uname, { uname: row.uname, auth_id: row.authId, role: row.role }]));
+  }
+
+  /** The userlist with each user's number of sockets (0 while lingering after their last left), by join time. */
+  async presence(appId: number): Promise<PresenceEntry[]> {
+    const rows = await this.prisma.$queryRaw<Array<{ uname: string; auth_id: number; role: Role; sockets: number }>>`
+      SELECT p.uname, p.auth_id, p.role::text AS role,
+             (SELECT count(*)::int FROM chat_socket s WHERE s.app_id = p.app_id AND s.auth_id = p.auth_id) AS sockets
+      FROM chat_presence p WHERE p.app_id = ${appId}
+      ORDER BY p.joined_at, p.auth_id`;
+    return rows.map((r) => ({ uname: r.uname, auth_id: r.auth_id, role: r.role, sockets: r.sockets }));
   }
 
   /**

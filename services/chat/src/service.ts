@@ -1,5 +1,6 @@
 /**
- * The chat service's composition root: RPC endpoints (join, post, leave), gateway liveness
+ * The chat service's composition root: RPC endpoints (join, post, leave, and the server API's
+ * app-post, history, moderate, presence), gateway liveness
  * (heartbeats and goodbyes, shared by the replicas through a queue group), the presence
  * reaper, and fan-out publishing on `names.fanout.chat(appId)`.
  */
@@ -10,6 +11,7 @@ import {
   GatewayGoodbye,
   GatewayHeartbeat,
   HISTORY_LIMIT,
+  NewMessageRequest,
   createNames,
   decode,
   encode,
@@ -23,6 +25,7 @@ import {
   registerService,
   natsReady,
   readiness,
+  RpcError,
   registerRpcMetrics,
   serveRpc,
   type Registry,
@@ -31,6 +34,7 @@ import {
 } from "@socketpot/service-kit";
 import type { ChatConfig } from "./config";
 import { applyMigrations, createPrisma, ensureDatabase, type ChatPrisma } from "./database";
+import { moderate } from "./moderation";
 import { postMessage, type DirectoryLookup, type PostingOptions } from "./posting";
 import { ChatRepository } from "./repository";
 import { createChatMetrics } from "./metrics";
@@ -235,6 +239,25 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
         reapAfter(config.CHAT_PRESENCE_LINGER_MS);
         return {};
       };
+      // The server API's operations (services/api): the app's backend, not a socket's user.
+      const appPost = async (req: z.output<typeof rpcs.chatAppPost.request>) => {
+        const shape = NewMessageRequest.safeParse({ channel: req.channel, text: req.text });
+        if (!shape.success) throw new RpcError("INVALID_REQUEST", shape.error.issues[0]?.message);
+        const message = await r.insertMessage({ appId: req.app_id, ...shape.data, user: req.user });
+        publish(req.app_id, { type: "new_message", message });
+        return { message };
+      };
+      const moderated = async (req: z.output<typeof rpcs.chatModerate.request>) => {
+        const message = await moderate(r, directory, posting, req);
+        publish(req.app_id, { type: "new_message", message });
+        return { message };
+      };
+      const history = (req: z.output<typeof rpcs.chatHistory.request>) => r.messagesBefore(req.app_id, req.before_id, req.limit).then((messages) => ({ messages }));
+      const presence = (req: z.output<typeof rpcs.chatPresence.request>) => r.presence(req.app_id).then((users) => ({ users }));
+      endpoints.set("app-post", serveRpc(service, "app-post", rpcs.chatAppPost, (req) => track(timed("post", () => appPost(req))), log));
+      endpoints.set("history", serveRpc(service, "history", rpcs.chatHistory, (req) => track(history(req)), log));
+      endpoints.set("moderate", serveRpc(service, "moderate", rpcs.chatModerate, (req) => track(moderated(req)), log));
+      endpoints.set("presence", serveRpc(service, "presence", rpcs.chatPresence, (req) => track(presence(req)), log));
       endpoints.set("join", serveRpc(service, "join", rpcs.chatJoin, (req) => track(timed("join", () => join(req))), log));
       const postBounds = {
         concurrency: config.CHAT_POST_CONCURRENCY,

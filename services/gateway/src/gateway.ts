@@ -9,6 +9,7 @@ import { createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClie
 import { DirectoryReader, createRpcClient, onceStop, openDirectoryBucket, type Registry } from "@socketpot/service-kit";
 import type { GatewayConfig } from "./config";
 import { AppCache } from "./app-cache";
+import { createAppRooms } from "./app-rooms";
 import type { EventAdmission } from "./event-admission";
 import { EdgeLimits } from "./edge-limits/edge-limits";
 import { registerEdgeLimitMetrics } from "./edge-limits/metrics";
@@ -94,6 +95,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
   });
   serveEio3Polling(io.engine);
   const relay = new FanoutRelay(io, nc, health, log);
+  const appRooms = createAppRooms(names, relay);
   const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
   const counts = new SessionCounts();
   if (metrics) registerGatewayMetrics(metrics, counts, () => relay.familyCounts());
@@ -119,6 +121,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
         features,
         directory: { app: (appId: number) => apps.get(appId), resolveToken: reader.resolveToken.bind(reader) },
         relay,
+        appRooms,
         tokens,
         admission,
         log,

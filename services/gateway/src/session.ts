@@ -22,6 +22,7 @@ import type { Feature, FeatureSet, SessionInfo } from "./features";
 import type { ClientEventHandler, FeatureJoin } from "./features/feature";
 import { nextTurn } from "./next-turn";
 import type { FanoutRelay } from "./relay/fanout-relay";
+import type { AppRooms } from "./app-rooms";
 import type { TokenSockets } from "./token-watch";
 
 export type Callback = (err: ErrorCode | null, result?: unknown) => void;
@@ -37,6 +38,8 @@ export interface SessionDeps {
   features: FeatureSet;
   directory: AuthDirectory;
   relay: Pick<FanoutRelay, "join">;
+  /** The server API's rooms every authenticated socket joins besides its features'. */
+  appRooms: AppRooms;
   tokens: TokenSockets;
   admission: EventAdmission;
   log: Logger;
@@ -232,7 +235,7 @@ export class Session {
     let outcome: AuthOutcome;
     try {
       outcome = authResponse(resolution, joins);
-      if (outcome.ok && !this.closed) await this.deps.relay.join(this.id, outcome.rooms);
+      if (outcome.ok && !this.closed) await this.deps.relay.join(this.id, [...outcome.rooms, ...this.deps.appRooms(info.app, info.user)]);
     } catch (err) {
       await this.leave(info, joined);
       throw err;

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { MessageObject, UserJoined, UserLeft } from "../protocol/chat";
 import { BalanceChange } from "../protocol/deposits";
 import { NewBet } from "../protocol/bets";
+import { AppEvent } from "../protocol/app-events";
 import type { ServerToClientEvents } from "../protocol/events";
 
 export const ChatFanout = z.discriminatedUnion("type", [
@@ -45,6 +46,16 @@ export function betsOf(msg: BetFanout): NewBet[] {
   return msg.type === "new_bet" ? [msg.bet] : msg.bets;
 }
 
+/**
+ * What the server API sends to an app's sockets (`names.fanout.app`) or to one user's
+ * (`names.fanout.appUser`): an `app_event`, or a disconnect told with its `client_error` text.
+ */
+export const AppFanout = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("app_event"), event: AppEvent }),
+  z.object({ type: z.literal("disconnect"), text: z.string().min(1).max(500) }),
+]);
+export type AppFanout = z.infer<typeof AppFanout>;
+
 /** One client emit: an event name and its payload, typed together. */
 export type ClientEmit = {
   [E in keyof ServerToClientEvents]: [E, ...Parameters<ServerToClientEvents[E]>];
@@ -78,6 +89,15 @@ export function betEmits(msg: BetFanout): ClientEmit[] {
   return betsOf(msg).map((bet): ClientEmit => ["new_bet", bet]);
 }
 
+export function appEmits(msg: AppFanout): ClientEmit[] {
+  switch (msg.type) {
+    case "app_event":
+      return [["app_event", msg.event]];
+    case "disconnect":
+      return [["client_error", msg.text]];
+  }
+}
+
 /**
  * The ledger's number of a deposit notification: a service that crashed between publishing
  * and recording may publish it again, and the copy has the same `seq`.
@@ -94,6 +114,7 @@ export const fanoutFamilies = {
   chat: { schema: ChatFanout, toEmits: chatEmits },
   deposits: { schema: DepositFanout, toEmits: depositEmits },
   bets: { schema: BetFanout, toEmits: betEmits },
+  app: { schema: AppFanout, toEmits: appEmits },
 } as const;
 export type FanoutFamily = keyof typeof fanoutFamilies;
 /** A validated message of one family. */

@@ -7,6 +7,7 @@ import { AppId, UserObject } from "../protocol/common";
 import { ChatObject, MessageObject } from "../protocol/chat";
 import { NewBet } from "../protocol/bets";
 import { ErrorCode } from "../protocol/errors";
+import { Uname } from "../upstream/directory";
 import type { Names } from "../names";
 
 export const GatewayId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -37,6 +38,44 @@ export const ChatLeaveRequest = z.object({
 });
 export const ChatLeaveResult = z.object({});
 
+/** A message of the app's backend (server API): a system message without `user`. Not a command; no flood control. */
+export const ChatAppPostRequest = z.object({
+  app_id: AppId,
+  channel: z.string(),
+  text: z.string(),
+  user: UserObject.optional(),
+});
+
+/** The most messages one history page holds. */
+export const HISTORY_PAGE_MAX = 100;
+/** Messages older than `before_id` (absent: the latest), oldest first. */
+export const ChatHistoryRequest = z.object({
+  app_id: AppId,
+  before_id: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(HISTORY_PAGE_MAX),
+});
+export const ChatHistoryResult = z.object({ messages: z.array(MessageObject) });
+
+/**
+ * `/mute` and `/unmute` by the app's backend: the rules and system messages of the commands,
+ * with the actor the app owner (auth_id) shown as `actor.uname`. `duration` is a command's
+ * duration ("10m", "10 mins") or seconds; absent, the default mute.
+ */
+export const ChatModerateRequest = z.object({
+  app_id: AppId,
+  action: z.enum(["mute", "unmute"]),
+  uname: z.string().max(64),
+  duration: z.union([z.string().max(40), z.number().int().positive()]).optional(),
+  actor: z.object({ auth_id: AppId, uname: Uname }),
+  channel: z.string().optional(),
+});
+
+/** A user of the chat userlist with the number of their chat sockets, across gateways. */
+export const PresenceEntry = UserObject.extend({ sockets: z.number().int().nonnegative() });
+export type PresenceEntry = z.infer<typeof PresenceEntry>;
+export const ChatPresenceRequest = z.object({ app_id: AppId });
+export const ChatPresenceResult = z.object({ users: z.array(PresenceEntry) });
+
 export const BetsRecentRequest = z.object({ app_id: AppId });
 /**
  * `limit`: how many recent bets bet-stream keeps per app, so a gateway that appends the
@@ -50,6 +89,10 @@ export function rpcCatalogue(names: Names) {
     chatJoin: { subject: names.rpc.chatJoin, request: ChatJoinRequest, result: ChatJoinResult },
     chatPost: { subject: names.rpc.chatPost, request: ChatPostRequest, result: ChatPostResult },
     chatLeave: { subject: names.rpc.chatLeave, request: ChatLeaveRequest, result: ChatLeaveResult },
+    chatAppPost: { subject: names.rpc.chatAppPost, request: ChatAppPostRequest, result: ChatPostResult },
+    chatHistory: { subject: names.rpc.chatHistory, request: ChatHistoryRequest, result: ChatHistoryResult },
+    chatModerate: { subject: names.rpc.chatModerate, request: ChatModerateRequest, result: ChatPostResult },
+    chatPresence: { subject: names.rpc.chatPresence, request: ChatPresenceRequest, result: ChatPresenceResult },
     betsRecent: { subject: names.rpc.betsRecent, request: BetsRecentRequest, result: BetsRecentResult },
   } as const;
 }

@@ -16,5 +16,7 @@ export const ErrorCode = z.enum([
   "NOT_SUBSCRIBED",
   "LOGIN_REQUIRED",
   "RATE_LIMITED",
+  /** Between services only (the server API's 404), never a client callback's. */
+  "NOT_FOUND",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

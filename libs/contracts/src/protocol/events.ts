@@ -3,6 +3,7 @@ import type { AuthRequest, AuthResponse } from "./auth";
 import type { MessageObject, UserJoined, UserLeft } from "./chat";
 import type { BalanceChange } from "./deposits";
 import type { NewBet } from "./bets";
+import type { AppEvent } from "./app-events";
 import type { z } from "zod";
 import type { NewMessageRequest } from "./chat";
 
@@ -25,4 +26,6 @@ export interface ServerToClientEvents {
   balance_change: (change: BalanceChange) => void;
   confirmed_deposit_change: (change: BalanceChange) => void;
   new_bet: (bet: NewBet) => void;
+  /** Socketpot addition: an event of the app's backend (server API `POST events`), to any socket of the app. */
+  app_event: (event: AppEvent) => void;
 }

@@ -41,6 +41,8 @@ export interface RelayRegistry {
   send(socketId: string, emits: ClientEmit[]): boolean;
   /** Disconnects one socket (a feature cannot keep its promise to it). */
   disconnect(socketId: string): void;
+  /** Disconnects every socket of the room on this gateway. */
+  disconnectRoom(room: string): void;
 }
 
 /** One family's relay counts since the gateway started (read by /metrics). */
@@ -156,6 +158,10 @@ export class FanoutRelay implements RelayRegistry {
   /** True while the gateway is subscribed for this room (it has members here). */
   isRelaying(room: string): boolean {
     return this.rooms.has(room);
+  }
+
+  disconnectRoom(room: string): void {
+    this.io.in(room).disconnectSockets(true);
   }
 
   /** Each handled family's counts. */

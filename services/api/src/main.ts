@@ -1,0 +1,5 @@
+import { runNatsService } from "@socketpot/service-kit";
+import { loadApiConfig } from "./config";
+import { createApiService } from "./service";
+
+runNatsService("api", () => loadApiConfig(), createApiService);
