@@ -16,7 +16,7 @@ export interface RunningBetStream {
 
 export async function startBetStream(namespace: string, env: Record<string, string> = {}): Promise<RunningBetStream> {
   const config = BetStreamEnv.parse({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: namespace, ...env });
-  const nc = await connect({ servers: natsUrl(), name: "socketpot-bet-stream-test" });
+  const nc = await connect({ servers: config.NATS_URL.split(","), name: "socketpot-bet-stream-test" });
   const service = createBetStreamService({ config, nc, log: quietLogger() });
   await service.start();
   return {

@@ -13,6 +13,8 @@ export const CommonEnv = {
   /** Port of /healthz, /readyz and /metrics (services other than the gateway); unset: none. */
   OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   OPS_HOST: z.string().default("0.0.0.0"),
+  /** Replicas of every JetStream stream and KV bucket Socketpot creates: 1, or 3 on a cluster. */
+  SOCKETPOT_JS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };
 
 /** Integer from an env var (strings), with bounds. */

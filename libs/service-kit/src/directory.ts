@@ -5,6 +5,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Kvm, type KV, KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { ensureReplicas, kvStream } from "./replicas";
 import type { z } from "zod";
 import {
   ApiKeyRecord,
@@ -21,9 +23,12 @@ import {
   type UserObject,
 } from "@socketpot/contracts";
 
-export async function openDirectoryBucket(nc: NatsConnection, names: Names): Promise<KV> {
+/** Opens the directory bucket, creating it when missing, with at least `replicas` replicas. */
+export async function openDirectoryBucket(nc: NatsConnection, names: Names, replicas = 1): Promise<KV> {
   // `create` opens the bucket when it exists already; history 1 is all a directory needs.
-  return new Kvm(nc).create(names.directoryBucket, { history: 1 });
+  const kv = await new Kvm(nc).create(names.directoryBucket, { history: 1, replicas });
+  if (replicas > 1) await ensureReplicas(await jetstreamManager(nc), kvStream(names.directoryBucket), replicas);
+  return kv;
 }
 
 async function getJson<S extends z.ZodType>(kv: KV, key: string, schema: S): Promise<z.output<S> | undefined> {

@@ -15,3 +15,4 @@ export * from "./metrics";
 export * from "./readiness";
 export * from "./ops-http";
 export * from "./throttled-log";
+export * from "./replicas";

@@ -17,6 +17,8 @@
  */
 import { StorageType } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { ensureReplicas, kvStream } from "@socketpot/service-kit";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -38,6 +40,8 @@ interface Lease {
 export interface PartitionLeasesOptions {
   nc: NatsConnection;
   bucket: string;
+  /** Replicas of the bucket (SOCKETPOT_JS_REPLICAS). */
+  bucketReplicas?: number;
   replicaId: string;
   partitions: number;
   ttlMs: number;
@@ -75,7 +79,9 @@ export class PartitionLeases {
   /** Opens (or creates) the bucket, checks P agrees, takes a first share and starts renewing. */
   async start(): Promise<void> {
     const kvm = new Kvm(this.opts.nc);
-    this.kv = await kvm.create(this.opts.bucket, { history: 1, ttl: this.opts.ttlMs, storage: StorageType.Memory });
+    const replicas = this.opts.bucketReplicas ?? 1;
+    this.kv = await kvm.create(this.opts.bucket, { history: 1, ttl: this.opts.ttlMs, storage: StorageType.Memory, replicas });
+    if (replicas > 1) await ensureReplicas(await jetstreamManager(this.opts.nc), kvStream(this.opts.bucket), replicas);
     const status = await this.kv.status();
     // The bucket may predate this replica with another TTL: the bucket's one is the truth.
     if (status.ttl > 0) this.ttlMs = status.ttl;

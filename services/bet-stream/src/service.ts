@@ -120,6 +120,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
   const leases = new PartitionLeases({
     nc,
     bucket: names.bucket("bet_stream_leases"),
+    bucketReplicas: config.SOCKETPOT_JS_REPLICAS,
     replicaId,
     partitions: P,
     ttlMs: config.BETS_LEASE_TTL_MS,

@@ -198,7 +198,7 @@ export function createChatService({ config, nc, log, ...deps }: ChatDeps): ChatS
       });
       const r = new ChatRepository(prisma);
       repo = r;
-      const directory = deps.directory ?? new DirectoryReader(await openDirectoryBucket(nc, names));
+      const directory = deps.directory ?? new DirectoryReader(await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS));
 
       service = await registerService(
         nc,

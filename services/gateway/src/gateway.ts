@@ -109,7 +109,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     http,
     ready,
     async start() {
-      const kv = await openDirectoryBucket(nc, names);
+      const kv = await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS);
       const reader = new DirectoryReader(kv);
       directory = reader;
       stopWatch = await reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {

@@ -93,6 +93,7 @@ export function createWalletWatcherService({ config, nc, log, metrics: registry 
         maxAckPending: config.WALLET_MAX_ACK_PENDING,
         notificationsMaxAgeMs: config.WALLET_NOTIFICATIONS_MAX_AGE_MS,
         notificationsPerUser: config.WALLET_NOTIFICATIONS_PER_USER,
+        replicas: config.SOCKETPOT_JS_REPLICAS,
       });
       const js = jetstream(nc);
       store = createKvLedgerStore(resources.kv, lastNotified(jsm, names, resources.notifications));

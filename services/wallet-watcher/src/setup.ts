@@ -8,6 +8,7 @@ import { AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiError, RetentionPo
 import { Kvm, type KV } from "@nats-io/kv";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { Names } from "@socketpot/contracts";
+import { ensureReplicas, kvStream } from "@socketpot/service-kit";
 
 export type WalletResourcesConfig = {
   /** Stream duplicate window (ms). */
@@ -21,6 +22,8 @@ export type WalletResourcesConfig = {
   /** How long the deposits stream keeps each user's notifications (ms), and how many at most. */
   notificationsMaxAgeMs: number;
   notificationsPerUser: number;
+  /** Replicas of every stream and the bucket (SOCKETPOT_JS_REPLICAS; default 1). */
+  replicas?: number;
 };
 
 export type WalletResources = {
@@ -45,12 +48,15 @@ function isApiError(err: unknown, code: number): boolean {
 
 async function ensureStream(jsm: JetStreamManager, name: string, subject: string, cfg: WalletResourcesConfig): Promise<StreamInfo> {
   try {
-    return await jsm.streams.info(name);
+    const info = await jsm.streams.info(name);
+    await ensureReplicas(jsm, name, (cfg.replicas ?? 1));
+    return info;
   } catch (err) {
     if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
   }
   try {
     const info = await jsm.streams.add({
+      num_replicas: (cfg.replicas ?? 1),
       name,
       subjects: [subject],
       storage: StorageType.File,
@@ -86,12 +92,14 @@ async function ensureNotificationStream(jsm: JetStreamManager, names: Names, cfg
     if (info.config.max_age !== limits.max_age || info.config.max_msgs_per_subject !== limits.max_msgs_per_subject) {
       await jsm.streams.update(name, { ...info.config, ...limits });
     }
+    await ensureReplicas(jsm, name, (cfg.replicas ?? 1));
     return name;
   }
   try {
     await jsm.streams.add({
       name,
       subjects: [names.fanout.depositsAll],
+      num_replicas: (cfg.replicas ?? 1),
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
@@ -138,6 +146,7 @@ export async function ensureWalletResources(nc: NatsConnection, jsm: JetStreamMa
   }
 
   const notifications = await ensureNotificationStream(jsm, names, cfg);
-  const kv = await new Kvm(nc).create(bucket, { history: 1 });
+  const kv = await new Kvm(nc).create(bucket, { history: 1, replicas: (cfg.replicas ?? 1) });
+  await ensureReplicas(jsm, kvStream(bucket), (cfg.replicas ?? 1));
   return { stream, durable, bucket, kv, epoch: upstream.created, allowDirect: upstream.config.allow_direct === true, notifications };
 }
