@@ -50,7 +50,7 @@ export function createApiService({ config, nc, log }: ApiDeps): ApiService {
   return {
     ready,
     async start() {
-      const directory = new DirectoryReader(await openDirectoryBucket(nc, names));
+      const directory = new DirectoryReader(await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS));
       const k = new ApiKeys(directory);
       await k.start((err) => log.error({ err }, "the API key watch ended; keys are read from the directory on every call"));
       keys = k;
