@@ -243,7 +243,7 @@ export default {
       title: `Chat under a flood from one user (${opts.rate} posts/s for ${opts.seconds} s, ${opts.users} other users posting every ${opts.intervalMs} ms)`,
       rows,
       notes: [
-        "via gateway: the flooder is one socket.io client (its own process) emitting new_message with a callback; the gateway's edge limits refuse most of it before NATS.",
+        "via gateway: the flooder is one socket.io client (its own process) emitting new_message with a callback, opening a new socket (and auth) each time the gateway disconnects it for flooding; the gateway's edge limits refuse the rest before NATS ('not_sent_disconnected': emits while it reconnected).",
         "via nats: the flooder publishes chat post requests (with a 5 s deadline header) straight to chat's subject, as a flood past the edge (many gateways, a faulty caller) would arrive.",
         "others: socket.io clients through the gateway, each posting every interval (under chat's 5 per 10 s flood control); latency = ack time.",
         "Peak RSS sampled every 250 ms from /proc; logs at LOG_LEVEL info; 'chat NATS cut' counts chat's NATS disconnect / slow-consumer log lines.",
