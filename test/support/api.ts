@@ -1,5 +1,6 @@
 /** The API service in this process on a random port, with a key for an app. */
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
 import { ApiEnv, createApiService, type ApiService } from "@socketpot/api";
 import { quietLogger } from "./gateway";
 import { natsUrl } from "./nats";
@@ -10,9 +11,9 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(nc: NatsConnection, namespace: string, env: Record<string, string> = {}): Promise<RunningApi> {
+export async function startApi(nc: NatsConnection, namespace: string, env: Record<string, string> = {}, log: Logger = quietLogger()): Promise<RunningApi> {
   const config = ApiEnv.parse({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: namespace, API_PORT: "0", API_HOST: "127.0.0.1", ...env });
-  const api = createApiService({ config, nc, log: quietLogger() });
+  const api = createApiService({ config, nc, log });
   const { port } = await api.start();
   return { url: `http://127.0.0.1:${port}`, api, stop: () => api.stop() };
 }

@@ -45,7 +45,12 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
 };
 
 /** An id from a path or query string (digits) or a NATS request (a number). */
-const IdParam = z.coerce.number({ error: "must be a positive integer" }).int().positive().max(Number.MAX_SAFE_INTEGER);
+const notANumber = { error: (i: { code: string }) => (i.code === "invalid_type" ? "must be an integer" : undefined) };
+const IdParam = z.coerce
+  .number(notANumber)
+  .int({ error: "must be an integer" })
+  .positive({ error: "must be a positive integer" })
+  .max(Number.MAX_SAFE_INTEGER, { error: "must be a safe integer" });
 
 /** The chat client's rules for text (1-300 chars after trim, no NUL, well-formed), with their messages. */
 const MessageText = z
@@ -70,7 +75,12 @@ export const PostMessageBody = z.object({
 export const HistoryQuery = z.object({
   /** Messages older than this id; absent: the latest. */
   before_id: IdParam.optional(),
-  limit: z.coerce.number({ error: "must be an integer" }).int().min(1).max(HISTORY_PAGE_MAX).default(HISTORY_PAGE_MAX),
+  limit: z.coerce
+    .number(notANumber)
+    .int({ error: "must be an integer" })
+    .min(1, { error: `must be 1-${HISTORY_PAGE_MAX}` })
+    .max(HISTORY_PAGE_MAX, { error: `must be 1-${HISTORY_PAGE_MAX}` })
+    .default(HISTORY_PAGE_MAX),
 });
 
 export const MuteBody = z.object({
