@@ -2,7 +2,7 @@
  * Baseline for deposit latency: a plain NATS -> socket.io relay with nothing else (no auth,
  * no validation, no JetStream, no state). Clients emit `join` (user id, ack) to enter their
  * room; every core NATS message on `<prefix>.<user>` is emitted to that room as
- * `balance_change`. Prints `{"port":N}` on stdout when ready; SIGTERM stops it.
+ * `unconfirmed_balance_change`. Prints `{"port":N}` on stdout when ready; SIGTERM stops it.
  * argv[2]: JSON { natsUrl, prefix }.
  */
 import { createServer } from "node:http";
@@ -26,7 +26,7 @@ io.on("connection", (socket) => {
 nc.subscribe(`${opts.prefix}.*`, {
   callback: (_err, msg) => {
     const user = msg.subject.slice(opts.prefix.length + 1);
-    io.to(`u:${user}`).emit("balance_change", JSON.parse(decoder.decode(msg.data)));
+    io.to(`u:${user}`).emit("unconfirmed_balance_change", JSON.parse(decoder.decode(msg.data)));
   },
 });
 await nc.flush();

@@ -1,16 +1,16 @@
 /**
- * Deposit notifications: wallet-watcher throughput and publish -> socket latency, next to a
- * plain NATS publish -> socket.io emit relay measured in the same run.
+ * Deposit notifications at live rates: publish -> socket latency through wallet-watcher and
+ * the gateway, next to a plain NATS publish -> socket.io emit relay in the same run.
  *
- *   npm run bench -- deposit-latency [--users 50] [--backlog 3000] [--events 1000] [--rate 100] [--nats URL]
+ *   npm run bench -- deposit-latency [--users 1000] [--rates 100,1000,2000] [--seconds 5] [--concurrency N] [--nats URL]
  *
- * 1. Throughput: `--backlog` wallet events are stored in the stream first; one watcher
- *    (child process) is started and timed until every event is acknowledged.
- * 2. Latency: `--users` DEPOSITS sockets connect through a gateway (child process); `--events`
- *    balance adjustments are published (JetStream, as Moneypot does) at `--rate` per second;
- *    latency is from the publish call to the socket's `balance_change`. The same number of
- *    messages at the same rate then goes through the plain relay (core NATS publish ->
- *    socket.io emit to the user's room), also a child process, to the same kind of clients.
+ * `--users` DEPOSITS sockets connect through a gateway and as many to the plain relay (each a
+ * child process, like the watcher). At each rate, deposit_seen events are published live
+ * (JetStream with ack, as Moneypot does) for `--seconds`, each to the next user; latency is
+ * from the publish call to the socket's `unconfirmed_balance_change`. The plain relay (core
+ * NATS publish -> emit to the user's room) gets the same count at the same rate, half right
+ * before and half right after, so both see the same machine load.
+ * `BENCH_WATCHER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR"` profiles the watcher.
  * Everything is on loopback, in a random namespace that is deleted afterwards.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -19,9 +19,8 @@ import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { io as ioClient, type Socket } from "socket.io-client";
-import { createNames, encode, type Names, type WalletEvent } from "@socketpot/contracts";
+import { createNames, encode, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
-import { ensureWalletResources } from "@socketpot/wallet-watcher";
 import { publishWalletEvent } from "@socketpot/simulator";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -44,8 +43,8 @@ function intArg(args: Record<string, string>, name: string, dflt: number, min: n
 type Child = { proc: ChildProcess; output: () => string; stop: () => Promise<void> };
 
 /** Spawns `node --import tsx <file>` and resolves once stdout/stderr matches `ready`. */
-function spawnChild(file: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<Child> {
-  const proc = spawn(process.execPath, ["--import", "tsx", file, ...args], {
+function spawnChild(file: string, args: string[], env: Record<string, string>, ready: RegExp, nodeFlags: string[] = [], timeoutMs = 60_000): Promise<Child> {
+  const proc = spawn(process.execPath, [...nodeFlags, "--import", "tsx", file, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -109,13 +108,16 @@ async function connectSockets(url: string, count: number, join: (s: Socket, i: n
   return sockets;
 }
 
-/** Publishes `count` messages at `rate`/s with `send(i)`, measuring publish -> arrival via `arrivals`. */
+type Measured = { sorted: number[]; lost: number; seconds: number };
+
+/** Publishes `count` messages at `rate`/s with `send(i)`, measuring publish -> arrival of `key(i)` in `arrivals`. */
 async function measure(
   count: number,
   rate: number,
   send: (i: number) => Promise<void> | void,
+  key: (i: number) => number,
   arrivals: Map<number, number>,
-): Promise<{ sorted: number[]; lost: number; seconds: number }> {
+): Promise<Measured> {
   const sentAt = new Map<number, number>();
   const started = performance.now();
   const pending: Promise<void>[] = [];
@@ -130,10 +132,11 @@ async function measure(
   }
   await Promise.all(pending);
   const until = performance.now() + 20_000;
-  while (arrivals.size < sentAt.size && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const missing = () => [...sentAt.keys()].some((i) => !arrivals.has(key(i)));
+  while (missing() && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
   const latencies: number[] = [];
   for (const [i, t0] of sentAt) {
-    const t1 = arrivals.get(i);
+    const t1 = arrivals.get(key(i));
     if (t1 !== undefined) latencies.push(t1 - t0);
   }
   latencies.sort((a, b) => a - b);
@@ -163,12 +166,16 @@ async function seedUsers(nc: NatsConnection, names: Names, users: number) {
 
 export default {
   name: "deposit-latency",
-  description: "wallet-watcher events/s and publish -> socket latency vs a plain NATS -> socket.io relay",
+  description: "publish -> socket latency of deposit notifications at live rates vs a plain NATS -> socket.io relay, interleaved",
   async run(args: Record<string, string>): Promise<ScenarioResult> {
-    const usersN = intArg(args, "users", 50, 1, 500);
-    const backlog = intArg(args, "backlog", 3_000, 100, 50_000);
-    const events = intArg(args, "events", 1_000, 50, 20_000);
-    const rate = intArg(args, "rate", 100, 1, 5_000);
+    const usersN = intArg(args, "users", 1_000, 1, 5_000);
+    const rates = (args.rates ?? "100,1000,2000").split(",").map((r) => {
+      const n = Number(r);
+      if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error("--rates: integers in [1, 10000]");
+      return n;
+    });
+    const seconds = intArg(args, "seconds", 5, 1, 30);
+    const concurrency = args.concurrency === undefined ? undefined : String(intArg(args, "concurrency", 32, 1, 1024));
     const natsUrl = args.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
     const namespace = `bench_${randomBytes(4).toString("hex")}`;
     const names = createNames(namespace);
@@ -176,142 +183,122 @@ export default {
     const js = jetstream(nc);
     const children: Child[] = [];
     const sockets: Socket[] = [];
-    const childEnv = { NATS_URL: natsUrl, SOCKETPOT_NAMESPACE: namespace, LOG_LEVEL: "info" };
+    const childEnv = { NATS_URL: natsUrl, SOCKETPOT_NAMESPACE: namespace, LOG_LEVEL: "warn" };
+    const nodeFlags = process.env.BENCH_WATCHER_NODE_FLAGS;
     try {
       const seeded = await seedUsers(nc, names, usersN);
-      const jsm = await jetstreamManager(nc);
-      const resources = await ensureWalletResources(nc, jsm, names, {
-        duplicateWindowMs: 120_000,
-        maxAgeMs: 3_600_000,
-        ackWaitMs: 30_000,
-        maxAckPending: 1_000,
-        notificationsMaxAgeMs: 3_600_000,
-        notificationsPerUser: 1_000,
-      });
-
-      // 1. Throughput: a stored backlog through one watcher.
-      const backlogEvents: WalletEvent[] = [];
-      const balances = new Map<number, number>();
-      for (let i = 0; i < backlog; i++) {
-        const user = seeded.users[i % usersN]!;
-        const kind = i % 4;
-        const tx = (BigInt(i) + 1n).toString(16).padStart(64, "0");
-        const who = { app_id: seeded.appId, auth_id: user.auth_id, event_id: `bl-${i}` };
-        if (kind === 3) {
-          const b = (balances.get(user.auth_id) ?? 0) + 100;
-          balances.set(user.auth_id, b);
-          backlogEvents.push({ ...who, type: "balance_adjusted", reason: "transfer_in", amount: 100, balance_after: b });
-        } else {
-          backlogEvents.push({ ...who, type: "deposit_seen", txid: tx, vout: 0, amount: 1_000 + i });
-        }
-      }
-      for (let i = 0; i < backlogEvents.length; i += 100) {
-        await Promise.all(backlogEvents.slice(i, i + 100).map((e) => publishWalletEvent(js, names, e)));
-      }
-      const t0 = performance.now();
-      const watcher = await spawnChild("services/wallet-watcher/src/main.ts", [], { ...childEnv, WALLET_CONCURRENCY: "32" }, /wallet-watcher ready/);
+      const watcher = await spawnChild(
+        "services/wallet-watcher/src/main.ts",
+        [],
+        { ...childEnv, LOG_LEVEL: "info", ...(concurrency ? { WALLET_CONCURRENCY: concurrency, WALLET_MAX_ACK_PENDING: String(Math.max(1_000, Number(concurrency))) } : {}) },
+        /wallet-watcher ready/,
+        nodeFlags ? nodeFlags.split(" ").filter(Boolean) : [],
+      );
       children.push(watcher);
-      const tReady = performance.now();
-      const lastSeq = (await jsm.streams.info(resources.stream)).state.last_seq;
-      for (let floor = 0; ; ) {
-        // A busy shared server may time a request out: ask again until the deadline.
-        const info = await jsm.consumers.info(resources.stream, resources.durable).catch(() => null);
-        if (info) floor = info.ack_floor.stream_seq;
-        if (floor >= lastSeq) break;
-        if (performance.now() - t0 > DEADLINE_MS / 2) throw new Error(`backlog not drained in time (${floor}/${lastSeq})`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      const drainSeconds = (performance.now() - tReady) / 1000;
-      const eventsPerSecond = backlog / drainSeconds;
-
-      // 2. Latency through the gateway.
-      const gateway = await spawnChild("services/gateway/src/main.ts", [], { ...childEnv, PORT: "0", HOST: "127.0.0.1" }, /gateway listening.*"port":\d+|"port":\d+.*gateway listening/);
+      const gateway = await spawnChild("services/gateway/src/main.ts", [], { ...childEnv, LOG_LEVEL: "info", PORT: "0", HOST: "127.0.0.1" }, /gateway listening.*"port":\d+|"port":\d+.*gateway listening/);
       children.push(gateway);
       const port = Number(/"port":(\d+)/.exec(gateway.output())?.[1]);
-      const arrivals = new Map<number, number>();
-      const ids = new Map<number, number>(); // diff -> event index
-      const gwSockets = await connectSockets(`http://127.0.0.1:${port}`, usersN, async (s, i) => {
-        const user = seeded.users[i]!;
-        await new Promise<void>((resolve, reject) => {
-          s.emit("auth", { app_id: seeded.appId, access_token: user.token, subscriptions: ["DEPOSITS"] }, (err: unknown) =>
-            err ? reject(new Error(`auth failed: ${String(err)}`)) : resolve(),
-          );
-        });
-        s.on("balance_change", (p: { diff: number }) => {
-          const idx = ids.get(p.diff);
-          if (idx !== undefined && !arrivals.has(idx)) arrivals.set(idx, performance.now());
-        });
-      });
-      sockets.push(...gwSockets);
-      const base = 1_000_000;
-      const wm = await measure(
-        events,
-        rate,
-        async (i) => {
-          const user = seeded.users[i % usersN]!;
-          const amount = base + i;
-          ids.set(amount, i);
-          const b = (balances.get(user.auth_id) ?? 0) + amount;
-          balances.set(user.auth_id, b);
-          await publishWalletEvent(js, names, {
-            event_id: `lat-${i}`,
-            app_id: seeded.appId,
-            auth_id: user.auth_id,
-            type: "balance_adjusted",
-            reason: "transfer_in",
-            amount,
-            balance_after: b,
-          });
-        },
-        arrivals,
-      );
-
-      // 3. The plain relay, same clients count, rate and count.
       const prefix = `${namespace}.plain`;
       const relay = await spawnChild("bench/lib/plain-relay-child.ts", [JSON.stringify({ natsUrl, prefix })], {}, /"port":\d+/);
       children.push(relay);
       const relayPort = Number(/"port":(\d+)/.exec(relay.output())?.[1]);
-      const plainArrivals = new Map<number, number>();
-      const plainSockets = await connectSockets(`http://127.0.0.1:${relayPort}`, usersN, async (s, i) => {
-        await new Promise<void>((resolve) => s.emit("join", i, () => resolve()));
-        s.on("balance_change", (p: { diff: number }) => {
-          const idx = p.diff - base;
-          if (!plainArrivals.has(idx)) plainArrivals.set(idx, performance.now());
-        });
-      });
-      sockets.push(...plainSockets);
-      await nc.flush();
-      const pm = await measure(
-        events,
-        rate,
-        (i) => {
-          nc.publish(`${prefix}.${i % usersN}`, encode({ balance: base + i, diff: base + i }));
-        },
-        plainArrivals,
-      );
 
-      const row = (name: string, m: { sorted: number[]; lost: number; seconds: number }) => ({
-        path: name,
+      // Every notification's diff is unique: it names the event it came from.
+      const arrivals = new Map<number, number>();
+      const arrived = (p: { diff: number }) => {
+        if (!arrivals.has(p.diff)) arrivals.set(p.diff, performance.now());
+      };
+      sockets.push(
+        ...(await connectSockets(`http://127.0.0.1:${port}`, usersN, async (s, i) => {
+          const user = seeded.users[i]!;
+          await new Promise<void>((resolve, reject) => {
+            s.emit("auth", { app_id: seeded.appId, access_token: user.token, subscriptions: ["DEPOSITS"] }, (err: unknown) =>
+              err ? reject(new Error(`auth failed: ${String(err)}`)) : resolve(),
+            );
+          });
+          s.on("unconfirmed_balance_change", arrived);
+        })),
+      );
+      sockets.push(
+        ...(await connectSockets(`http://127.0.0.1:${relayPort}`, usersN, async (s, i) => {
+          await new Promise<void>((resolve) => s.emit("join", i, () => resolve()));
+          s.on("unconfirmed_balance_change", arrived);
+        })),
+      );
+      await nc.flush();
+
+      let next = 1_000;
+      let tx = 0;
+      const watcherRun = (rate: number) => {
+        const first = next;
+        next += rate * seconds + 1_000;
+        return measure(
+          rate * seconds,
+          rate,
+          async (i) => {
+            const user = seeded.users[i % usersN]!;
+            const amount = first + i;
+            await publishWalletEvent(js, names, {
+              event_id: `lat-${amount}`,
+              app_id: seeded.appId,
+              auth_id: user.auth_id,
+              type: "deposit_seen",
+              txid: (++tx).toString(16).padStart(64, "0"),
+              vout: 0,
+              amount,
+            });
+          },
+          (i) => first + i,
+          arrivals,
+        );
+      };
+      const plainRun = (rate: number, count: number) => {
+        const first = next;
+        next += count + 1_000;
+        return measure(
+          count,
+          rate,
+          (i) => {
+            nc.publish(`${prefix}.${i % usersN}`, encode({ balance: first + i, diff: first + i }));
+          },
+          (i) => first + i,
+          arrivals,
+        );
+      };
+
+      const rows: Record<string, string | number>[] = [];
+      const row = (path: string, rate: number, m: Measured) => ({
+        path,
+        "events/s": rate,
         messages: m.sorted.length + m.lost,
         delivered: m.sorted.length,
         "p50 ms": ms(percentile(m.sorted, 50)),
         "p99 ms": ms(percentile(m.sorted, 99)),
         "max ms": ms(m.sorted.at(-1) ?? NaN),
       });
-      const w = row("wallet event -> watcher -> gateway -> socket", wm);
-      const p = row("plain NATS publish -> socket.io emit", pm);
+      let ceiling: number | undefined;
+      for (const rate of rates) {
+        // Interleaved: the plain relay right before and after, on the same machine load.
+        const half = Math.ceil((rate * seconds) / 2);
+        const plainBefore = await plainRun(rate, half);
+        const w = await watcherRun(rate);
+        const plainAfter = await plainRun(rate, half);
+        const plain = { sorted: [...plainBefore.sorted, ...plainAfter.sorted].sort((a, b) => a - b), lost: plainBefore.lost + plainAfter.lost, seconds: 0 };
+        const wr = row("wallet event -> watcher -> gateway -> socket", rate, w);
+        const pr = row("plain NATS publish -> socket.io emit", rate, plain);
+        rows.push(wr, pr, { path: "ratio watcher / plain", "events/s": rate, "p50 ms": ms(wr["p50 ms"] / pr["p50 ms"]), "p99 ms": ms(wr["p99 ms"] / pr["p99 ms"]) });
+        if (ceiling === undefined && (wr["p99 ms"] > 100 || w.lost > 0)) ceiling = rate;
+      }
       return {
-        title: "Deposit notifications: watcher throughput and latency",
-        rows: [
-          { path: "watcher throughput (stored backlog, one watcher)", messages: backlog, delivered: backlog, "events/s": Math.round(eventsPerSecond) },
-          w,
-          p,
-          { path: "ratio watcher / plain", "p50 ms": ms(w["p50 ms"] / p["p50 ms"]), "p99 ms": ms(w["p99 ms"] / p["p99 ms"]) },
-        ],
+        title: "Deposit notifications: publish -> socket latency at live rates",
+        rows,
         notes: [
-          `${usersN} users, one DEPOSITS socket each; ${events} notifications at ${rate}/s per path; backlog of ${backlog} events (3/4 deposit_seen, 1/4 balance_adjusted).`,
-          "Watcher path per event: JetStream publish with ack, durable pull consumer, order check (direct get), 2 KV CAS writes (commit, outbox clear; the state read is cached per user), fan-out publish, gateway validation + dedupe + emit.",
-          "Watcher, gateway and plain relay each run as a child process on loopback NATS; latency is measured in the client process from the publish call to the socket event.",
+          `${usersN} users, one DEPOSITS socket each on the gateway and one per user on the plain relay; at each rate ${seconds} s of deposit_seen events published live (JetStream publish with ack, as Moneypot does), each the next user's; the plain relay gets the same count at the same rate (half before, half after the watcher run) to the same number of sockets.`,
+          ceiling === undefined
+            ? `p99 stayed at or under 100 ms at every rate measured (${rates.join(", ")}/s): the watcher's ceiling is above ${rates.at(-1)}/s here.`
+            : `The watcher's ceiling here (first rate with p99 above 100 ms or a notification lost): ${ceiling}/s.`,
+          "Watcher path per event: JetStream publish with ack, durable pull consumer, order check (direct get), one KV CAS write (the state read is cached per user; published outbox entries leave with the next write), fan-out publish (kept by the deposits stream), gateway validation + seq policy + emit.",
+          "Watcher, gateway and plain relay each run as a child process on loopback NATS; latency is measured in the client process from the publish call to the socket event; every process shares the machine's 2 cores.",
         ],
       };
     } finally {

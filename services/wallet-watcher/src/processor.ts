@@ -4,7 +4,8 @@
  *
  *   decode -> per-user queue ->
  *     load state -> order gate -> apply (pure) -> CAS save (retry on conflict)
- *     -> publish the outbox in order -> CAS remove the published entries -> ack
+ *     -> publish the outbox in order -> ack
+ *   (published entries leave the outbox with the user's next save: one KV write per event)
  *   (an invalid message, or one the ledger refuses as beyond its bounds, is dead-lettered
  *   instead of applied, and still advances the gate)
  *
@@ -21,7 +22,9 @@
  * So replicas and redeliveries after a crash never reorder one user's notifications.
  *
  * A crash after the save and before the publish leaves the notifications in the outbox;
- * the redelivered message (already applied, so a no-op for the ledger) publishes them.
+ * the redelivered message (already applied, so a no-op for the ledger) publishes them. A
+ * replica remembers up to which `seq` it published each user's outbox and does not publish
+ * those again; a replica without that memory publishes the whole outbox again, oldest first.
  * Gateways drop a second copy by the notification's `seq`.
  */
 import type { JetStreamClient, JetStreamManager, JsMsg, MsgRequest } from "@nats-io/jetstream";
@@ -158,6 +161,18 @@ export function createProcessor(deps: ProcessorDeps) {
    * attempt fail with a conflict, and the retry reads the KV. Bounded (oldest dropped).
    */
   const known = new Map<string, { state: LedgerState; revision: number | null }>();
+  /** Per user, the highest `seq` this replica published (bounded like `known`). */
+  const published = new Map<string, number>();
+  const publishedThrough = (key: string, seq: number) => {
+    published.delete(key);
+    published.set(key, seq);
+    if (published.size > knownLimit) published.delete(published.keys().next().value!);
+  };
+  /** A state about to be saved, without the outbox entries this replica already published. */
+  const withoutPublished = (key: string, s: LedgerState): LedgerState => {
+    const through = published.get(key);
+    return through === undefined ? s : markPublished(s, through).state;
+  };
   const remember = (key: string, entry: { state: LedgerState; revision: number | null }) => {
     known.delete(key);
     known.set(key, entry);
@@ -188,7 +203,8 @@ export function createProcessor(deps: ProcessorDeps) {
         if (verdict === "held") return HELD;
       }
       // A replaced corrupt ledger is written even when the change itself writes nothing.
-      const next = change(loaded.state) ?? (loaded.corrupt ? loaded.state : null);
+      const changed = change(loaded.state) ?? (loaded.corrupt ? loaded.state : null);
+      const next = changed === null ? null : withoutPublished(key, changed);
       if (next === null) {
         if (cached) {
           // Nothing to write, so the cache was not checked against the KV: read it.
@@ -225,19 +241,21 @@ export function createProcessor(deps: ProcessorDeps) {
     };
   }
 
-  async function publishOutbox(state: LedgerState): Promise<void> {
-    if (state.outbox.length === 0) return;
+  /**
+   * Publishes the outbox entries this replica has not published yet, oldest first. Another
+   * publisher of the same user's outbox (a replica without this memory) publishes every entry
+   * again, oldest first, so a gateway always gets a user's notifications in order and drops
+   * the copies by `seq`.
+   */
+  function publishOutbox(state: LedgerState): void {
+    const key = ledgerKey(state.app_id, state.auth_id);
+    const done = published.get(key) ?? 0;
+    const fresh = state.outbox.filter((n) => n.change.seq > done);
+    if (fresh.length === 0) return;
     const subject = names.fanout.deposits(state.app_id, state.auth_id);
-    for (const n of state.outbox) nc.publish(subject, encode(n));
-    // The CAS write below goes over the same connection, after these publishes: when it
-    // succeeds the server has routed the notifications, so whoever publishes this user's
-    // outbox next is ordered after them.
-    counters.notificationsPublished += state.outbox.length;
-    const through = state.outbox[state.outbox.length - 1]!.change.seq;
-    await update(state.app_id, state.auth_id, (s) => {
-      const r = markPublished(s, through);
-      return r.changed ? r.state : null;
-    });
+    for (const n of fresh) nc.publish(subject, encode(n));
+    counters.notificationsPublished += fresh.length;
+    publishedThrough(key, fresh[fresh.length - 1]!.change.seq);
   }
 
   /** Publishes a bounded copy of `data` to the dead-letter stream; `msgID` makes a retry a no-op. */
@@ -323,7 +341,7 @@ export function createProcessor(deps: ProcessorDeps) {
           const r = markHandled(s, position);
           return r.changed ? r.state : null;
         });
-        await publishOutbox(committed.state);
+        publishOutbox(committed.state);
         return "dead_lettered";
       }
       if (settled.kind === "ignored") {
@@ -332,7 +350,7 @@ export function createProcessor(deps: ProcessorDeps) {
         log.debug({ event_id: event.event_id, seq: msg.seq, type: event.type, outcome: settled.kind }, "wallet event processed");
       }
       // Also publishes what an earlier, interrupted run committed but did not publish.
-      await publishOutbox(committed.state);
+      publishOutbox(committed.state);
       switch (settled.kind) {
         case "applied":
           return "applied";

@@ -1,8 +1,8 @@
 /**
  * What a gateway reads of wallet-watcher's per-user ledger (KV bucket
  * `names.depositLedgerBucket`, key `depositLedgerKey`) for the auth snapshot: the unconfirmed
- * balance, the number of notifications produced, and how many of those are committed but not
- * yet published (the outbox). The ledger holds more; this view ignores it.
+ * balance, the number of notifications produced, and the outbox (committed notifications, not
+ * yet published or published since the last save). The ledger holds more; this view ignores it.
  */
 import { z } from "zod";
 

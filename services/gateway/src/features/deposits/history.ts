@@ -12,7 +12,7 @@ export type LedgerSnapshot = {
   unconfirmed: number;
   /** The `seq` of the user's newest notification (committed, maybe not yet published). */
   seq: number;
-  /** The `seq` of the newest notification already published (`seq` minus the outbox). */
+  /** The `seq` of the newest notification already published (the deposits stream's newest). */
   published: number;
 };
 
@@ -65,7 +65,10 @@ export function createDepositHistory(nc: NatsConnection, names: Names): DepositH
       const view = decode(DepositLedgerView, entry.value);
       if (!view.ok) return { unconfirmed: 0, seq: 0, published: 0 };
       const { unconfirmed, produced, outbox } = view.value;
-      return { unconfirmed, seq: produced, published: produced - outbox.length };
+      if (outbox.length === 0) return { unconfirmed, seq: produced, published: produced };
+      // Outbox entries leave the ledger lazily: what was published is what the stream holds.
+      const last = await message({ last_by_subj: names.fanout.deposits(appId, authId) });
+      return { unconfirmed, seq: produced, published: Math.min(produced, last ? depositSeq(last) : 0) };
     },
 
     async oldest(appId, authId) {
