@@ -134,7 +134,31 @@ describe("the demo page", () => {
 
     // Only that user's pages hear about it.
     expect(await owner.page.getAttribute("#confirmed", "data-satoshis")).toBe("");
-    expect(await owner.page.getAttribute("#unconfirmed", "data-satoshis")).toBe("");
+    // (The owner's unconfirmed balance is its own snapshot from the auth response: none.)
+    expect(await owner.page.getAttribute("#unconfirmed", "data-satoshis")).toBe("0");
+  });
+
+  it("recovers the deposit notifications missed while its connection was down and says how many", async () => {
+    const me = stack.app.members[0]!;
+    const { io } = stack.gateway.gateway;
+    const room = stack.ns.names.fanout.deposits(stack.app.app_id, me.auth_id);
+    // The member's connections drop (not a disconnect by either side): the page reconnects by itself.
+    for (const id of io.of("/").adapter.rooms.get(room) ?? []) io.of("/").sockets.get(id)?.conn.close();
+    for (let i = 1; i <= 3; i++) {
+      await publishWalletEvent(stack.js, stack.ns.names, {
+        event_id: `demo-recover-${Date.now()}-${i}`,
+        app_id: stack.app.app_id,
+        auth_id: me.auth_id,
+        type: "balance_adjusted",
+        reason: "transfer_in",
+        amount: 1_000,
+        balance_after: 250_000 + 1_000 * i,
+      });
+    }
+    await member.page.waitForSelector('#deposits-recovered[data-recovered="3"]', { timeout: 15_000 });
+    expect(await member.page.textContent("#deposits-recovered")).toBe("reconnected: recovered 3 missed notifications");
+    expect(await member.page.getAttribute("#confirmed", "data-satoshis")).toBe("253000");
+    await screenshot(member.page, SUITE, "07b-deposits-recovered");
   });
 
   it("streams bets into the All Bets table, jackpots highlighted", async () => {

@@ -1,25 +1,32 @@
 /** The typed client of docs/CLIENT-EXAMPLES.md (examples/typed-client.ts) against a real gateway. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jetstream } from "@nats-io/jetstream";
+import { DepositsCursor, type AuthResponse } from "@socketpot/contracts";
+import { publishWalletEvent } from "@socketpot/simulator";
 import { connectSocketpot, say, type SocketpotSocket } from "../../examples/typed-client";
 import { waitFor } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
+import { startWalletWatcher, walletEvents as ev, type RunningWatcher } from "../support/wallet";
 
 let ns: TestNamespace;
 let gw: RunningGateway;
 let app: SeededApp;
+let watcher: RunningWatcher;
 const sockets: SocketpotSocket[] = [];
 
 beforeAll(async () => {
   ns = await createTestNamespace();
   app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 1);
   gw = await startGateway(ns.nc, ns.namespace);
+  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
 });
 
 afterAll(async () => {
   for (const s of sockets) s.close();
   await gw?.stop();
+  await watcher?.stop();
   await ns?.cleanup();
 });
 
@@ -53,5 +60,37 @@ describe("examples/typed-client.ts", () => {
     sockets.push(socket);
     await expect(ready).rejects.toThrow(/auth failed: UNKNOWN_APP/);
     await waitFor(() => clientErrors.some((t) => t.includes("987654")), 5_000, "the client_error");
+  });
+
+  it("recovers the deposit notifications missed while the connection was down", async () => {
+    const me = app.members[0]!;
+    const who = { app_id: app.app_id, auth_id: me.auth_id };
+    const js = jetstream(ns.nc);
+    const deposits = new DepositsCursor();
+    const auths: AuthResponse[] = [];
+    const { socket, ready } = connectSocketpot({ url: gw.url, appId: app.app_id, accessToken: me.token, subscriptions: ["DEPOSITS"], deposits, onAuth: (a) => auths.push(a) });
+    sockets.push(socket);
+    const shown: Array<[string, number]> = [];
+    socket.on("balance_change", (c) => {
+      const arrival = deposits.take(c);
+      if (arrival !== "duplicate") shown.push([arrival, c.seq]);
+    });
+    await ready;
+    await publishWalletEvent(js, ns.names, ev.adjusted(who, 10, 10));
+    await waitFor(() => shown.length === 1, 10_000, "the first notification");
+
+    // The network drops; five notifications go out meanwhile; socket.io-client reconnects.
+    const down = new Promise((r) => socket.once("disconnect", r));
+    socket.io.engine.close();
+    await down;
+    for (let i = 2; i <= 6; i++) await publishWalletEvent(js, ns.names, ev.adjusted(who, 10, 10 * i));
+    await waitFor(() => auths.length === 2, 15_000, "the re-authentication");
+    await waitFor(() => shown.length === 6, 10_000, "the recovered notifications");
+    await publishWalletEvent(js, ns.names, ev.adjusted(who, 10, 70));
+    await waitFor(() => shown.length === 7, 10_000, "the live notification");
+
+    expect(auths[1]!.deposits).toEqual({ unconfirmed_balance: 0, seq: 6, recovered: true });
+    expect(deposits.recovered).toBe(5);
+    expect(shown).toEqual([["live", 1], ["replayed", 2], ["replayed", 3], ["replayed", 4], ["replayed", 5], ["replayed", 6], ["live", 7]]);
   });
 });

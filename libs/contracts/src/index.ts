@@ -6,6 +6,7 @@ export * from "./protocol/errors";
 export * from "./protocol/auth";
 export * from "./protocol/chat";
 export * from "./protocol/deposits";
+export * from "./protocol/deposits-cursor";
 export * from "./protocol/bets";
 export * from "./protocol/events";
 export * from "./protocol/app-events";

@@ -43,6 +43,7 @@
     unconfirmed: $("unconfirmed"),
     confirmed: $("confirmed"),
     balanceLog: $("balance-log"),
+    depositsRecovered: $("deposits-recovered"),
     betsBody: document.querySelector("#bets-table tbody"),
     sendInvalid: $("send-invalid"),
     eventLog: $("event-log"),
@@ -228,7 +229,53 @@
     while (ui.balanceLog.childElementCount > MAX_LOG) ui.balanceLog.lastElementChild.remove();
   }
 
+  // The last deposit notification shown: a reconnect asks to recover what came after it.
+  // `through` is the snapshot's seq of the last recovering auth: what arrives up to it was missed.
+  const deposits = { known: false, seq: 0, through: 0, recovered: 0 };
+
+  function depositsRecover() {
+    return deposits.known ? { deposits_seq: deposits.seq } : undefined;
+  }
+
+  function applyDepositsSnapshot(snapshot) {
+    if (!snapshot) return;
+    const reconnect = deposits.known;
+    // Trust the snapshot on the first auth, or when the server could not recover everything.
+    if (!reconnect || snapshot.recovered !== true) {
+      deposits.seq = snapshot.seq;
+      ui.unconfirmed.dataset.satoshis = String(snapshot.unconfirmed_balance);
+      ui.unconfirmed.textContent = formatBits(snapshot.unconfirmed_balance);
+    }
+    deposits.known = true;
+    deposits.through = snapshot.seq;
+    deposits.recovered = 0;
+    if (reconnect) showRecovered(snapshot.recovered === true);
+  }
+
+  function showRecovered(complete) {
+    ui.depositsRecovered.hidden = false;
+    ui.depositsRecovered.dataset.recovered = String(deposits.recovered);
+    ui.depositsRecovered.textContent = complete
+      ? "reconnected: recovered " + deposits.recovered + " missed notification" + (deposits.recovered === 1 ? "" : "s")
+      : "reconnected: some notifications were past retention; balances from the snapshot";
+  }
+
+  /** False for a notification already shown (the confirmed one comes under two names). */
+  function takeDeposit(change) {
+    if (change.seq <= deposits.seq) return false;
+    deposits.seq = change.seq;
+    if (change.seq <= deposits.through) {
+      deposits.recovered++;
+      showRecovered(true);
+    }
+    return true;
+  }
+
   function resetBalances() {
+    deposits.known = false;
+    deposits.seq = 0;
+    deposits.through = 0;
+    ui.depositsRecovered.hidden = true;
     for (const node of [ui.unconfirmed, ui.confirmed]) {
       node.dataset.satoshis = "";
       node.textContent = "–";
@@ -326,6 +373,8 @@
       logEvent("info", "[socket] connected");
       const request = { app_id: appId, subscriptions };
       if (accessToken) request.access_token = accessToken;
+      const recover = depositsRecover();
+      if (recover) request.recover = recover;
       setStatus("connecting", "authenticating…");
       socket.emit("auth", request, (err, response) => {
         if (err) {
@@ -336,6 +385,7 @@
         logEvent("info", "[auth] ok: " + (response.user ? response.user.uname + " " + response.user.role : "anonymous") +
           " · subscriptions " + JSON.stringify(response.subscriptions));
         applyAuthResponse(response);
+        applyDepositsSnapshot(response.deposits);
       });
     });
     socket.on("disconnect", (reason) => {
@@ -367,9 +417,13 @@
       logEvent("info", "[user_left] " + user.uname);
     });
 
-    socket.on("unconfirmed_balance_change", (change) => updateBalance(ui.unconfirmed, "unconfirmed", change));
+    socket.on("unconfirmed_balance_change", (change) => {
+      if (takeDeposit(change)) updateBalance(ui.unconfirmed, "unconfirmed", change);
+    });
     // The server emits the confirmed change as both balance_change and confirmed_deposit_change.
-    socket.on("balance_change", (change) => updateBalance(ui.confirmed, "confirmed", change));
+    socket.on("balance_change", (change) => {
+      if (takeDeposit(change)) updateBalance(ui.confirmed, "confirmed", change);
+    });
 
     socket.on("new_bet", addBet);
   }
