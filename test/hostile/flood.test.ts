@@ -11,14 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInbox, headers } from "@nats-io/transport-node";
 import { RPC_DEADLINE_HEADER, decode, encode, RpcReply, ChatPostResult, type MessageObject } from "@socketpot/contracts";
 import { GatewayEnv } from "@socketpot/gateway";
-import { authenticate, request, type AnyClient } from "../support/clients";
+import { authenticate, request, waitFor, type AnyClient } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createTestNamespace, type TestNamespace } from "../support/nats";
 
+/** Through the gateway (its own rate per socket is refused at the edge). */
 const FLOOD_PER_SECOND = 1_000;
+/** Straight on NATS: more than chat could serve with PostgreSQL work for each. */
+const NATS_FLOOD_PER_SECOND = 3_000;
 const FLOOD_MS = 3_000;
 const OTHERS = 4;
 /** Each other user's posts during the flood (chat's flood control allows 5 per 10 s). */
@@ -53,36 +56,35 @@ afterAll(async () => {
 const chatter = async (app: SeededApp, member: number) =>
   (await authenticate(gw.url, { app_id: app.app_id, access_token: app.members[member]!.token, subscriptions: ["CHAT"] }, clients)).client;
 
-/** Every other user posts POSTS_EACH times, spread over the flood; resolves with each post's error and latency. */
-async function othersPost(others: AnyClient[]): Promise<Array<{ err: string | null | undefined; ms: number }>> {
-  const results: Array<{ err: string | null | undefined; ms: number }> = [];
+/** Every other user posts POSTS_EACH times, spread over the flood; resolves with each post's error. */
+async function othersPost(others: AnyClient[]): Promise<Array<{ err: string | null | undefined }>> {
+  const results: Array<{ err: string | null | undefined }> = [];
   await Promise.all(
     others.map(async (c, k) => {
       for (let i = 0; i < POSTS_EACH; i++) {
         await new Promise((r) => setTimeout(r, FLOOD_MS / (POSTS_EACH + 1) + k * 20));
-        const t0 = performance.now();
         const [err] = await request<MessageObject>(c, "new_message", { text: `hello from ${k}, ${i}` }, 15_000);
-        results.push({ err, ms: performance.now() - t0 });
+        results.push({ err });
       }
     }),
   );
   return results;
 }
 
-/** Calls `send` FLOOD_PER_SECOND times a second, in 10 ms ticks, for FLOOD_MS. */
-async function flood(send: (i: number) => void): Promise<number> {
+/** Calls `send` `perSecond` times a second, in 10 ms ticks, for FLOOD_MS. */
+async function flood(perSecond: number, send: (i: number) => void): Promise<number> {
   let sent = 0;
   const until = performance.now() + FLOOD_MS;
   while (performance.now() < until) {
-    for (let k = 0; k < FLOOD_PER_SECOND / 100; k++) send(sent++);
+    for (let k = 0; k < perSecond / 100; k++) send(sent++);
     await new Promise((r) => setTimeout(r, 10));
   }
   return sent;
 }
 
-function expectOthersServed(results: Array<{ err: string | null | undefined; ms: number }>): void {
+/** Every other user's post succeeded (so within the gateway's RPC timeout; bench chat-flood measures latency). */
+function expectOthersServed(results: Array<{ err: string | null | undefined }>): void {
   expect(results.map((r) => r.err)).toEqual(Array(OTHERS * POSTS_EACH).fill(null));
-  expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(2_000);
 }
 
 describe("a flood of posts from one user", () => {
@@ -95,13 +97,13 @@ describe("a flood of posts from one user", () => {
     flooder.on("disconnect", () => (disconnected = true));
     const [results] = await Promise.all([
       othersPost(others),
-      flood((i) => flooder.emit("new_message", { text: `flood ${i}` }, (err: string | null) => void (answers[err ?? "ok"] = (answers[err ?? "ok"] ?? 0) + 1))),
+      flood(FLOOD_PER_SECOND, (i) => flooder.emit("new_message", { text: `flood ${i}` }, (err: string | null) => void (answers[err ?? "ok"] = (answers[err ?? "ok"] ?? 0) + 1))),
     ]);
     expectOthersServed(results);
     // Refused at the edge (chat's flood control lets at most 5 through), then disconnected for flooding.
+    await waitFor(() => disconnected, 10_000, "the flooder's disconnect");
     expect(answers.ok ?? 0).toBeLessThanOrEqual(5);
     expect(Object.keys(answers).filter((k) => k !== "ok")).toEqual(["RATE_LIMITED"]);
-    expect(disconnected).toBe(true);
   });
 
   it("straight on NATS, past the edge: chat answers every request at once, and other users' posts succeed", async () => {
@@ -120,7 +122,7 @@ describe("a flood of posts from one user", () => {
     try {
       const [results, sent] = await Promise.all([
         othersPost(others),
-        flood((i) => {
+        flood(NATS_FLOOD_PER_SECOND, (i) => {
           const h = headers();
           h.set(RPC_DEADLINE_HEADER, String(Date.now() + 5_000));
           ns.nc.publish(ns.names.rpc.chatPost, encode({ app_id: app.app_id, user, channel: "lobby", text: `flood ${i}` }), { reply: inbox, headers: h });
