@@ -3,42 +3,24 @@
  * byte or a lone surrogate (INTERNAL_ERROR, a 33 KB log line) and a user named `__proto__`
  * (missing from every userlist). Each is now a client_error with INVALID_REQUEST, or works.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { MessageObject } from "@socketpot/contracts";
-import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
-import { startChat, type RunningChat } from "../support/chat";
-import { createTestDatabase, type TestDatabase } from "../support/database";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { record, request, waitFor, authenticate } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
 import type { DirectoryWriter } from "@socketpot/service-kit";
+import { useServers } from "../support/servers";
 
-let ns: TestNamespace;
-let db: TestDatabase;
-let chat: RunningChat;
+const servers = useServers({ apps: { app: 1 }, chat: { CHAT_RATE_LIMIT_COUNT: "0" }, gateways: { gw: {} } });
 let gw: RunningGateway;
 let app: SeededApp;
 let writer: DirectoryWriter;
-const clients: AnyClient[] = [];
 
 const authed = (token: string | undefined) =>
-  authenticate(gw.url, { app_id: app.app_id, access_token: token, subscriptions: ["CHAT"] }, clients);
+  authenticate(gw.url, { app_id: app.app_id, access_token: token, subscriptions: ["CHAT"] }, servers.clients);
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  db = await createTestDatabase();
-  writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 1);
-  chat = await startChat(ns.nc, ns.namespace, db.url, { CHAT_RATE_LIMIT_COUNT: "0" });
-  gw = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
-  await chat?.stop();
-  await db?.drop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ writer, apps: { app }, gateways: { gw } } = servers);
 });
 
 describe("hostile chat input", () => {

@@ -3,37 +3,29 @@
  * polling requests whose clients always send them, and an app with `allowed_origins` refuses
  * sockets from other pages at auth (FORBIDDEN and a client_error).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DirectoryWriter } from "@socketpot/service-kit";
+import { beforeAll, describe, expect, it } from "vitest";
 import { connectClient, connected, record, request, waitFor, type AnyClient } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import type { SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
+import { useServers } from "../support/servers";
 
-let ns: TestNamespace;
-let gw: RunningGateway;
-let writer: DirectoryWriter;
-let app: SeededApp;
-const clients: AnyClient[] = [];
-
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 1);
-  const record = (await writer.getApp(app.app_id))!;
-  await writer.setAllowedOrigins(record, ["https://dice.example"]);
-  gw = await startGateway(ns.nc, ns.namespace);
+const servers = useServers({
+  apps: { app: 1 },
+  gateways: { gw: {} },
+  async beforeGateways({ writer, apps }) {
+    await writer.setAllowedOrigins((await writer.getApp(apps.app.app_id))!, ["https://dice.example"]);
+  },
 });
+let gw: RunningGateway;
+let app: SeededApp;
 
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ apps: { app }, gateways: { gw } } = servers);
 });
 
 async function socketFrom(origin: string | undefined, version: 1 | 2 | 4 = 4): Promise<AnyClient> {
   const c = connectClient(gw.url, version, origin ? { extraHeaders: { Origin: origin } } : {});
-  clients.push(c);
+  servers.clients.push(c);
   await connected(c);
   return c;
 }
@@ -42,7 +34,7 @@ const polling = (eio: 3 | 4, origin: string) =>
   fetch(`${gw.url}/socket.io/?EIO=${eio}&transport=polling&t=x`, { headers: { Origin: origin } });
 
 describe("CORS", () => {
-  it("reflects the page's origin without allowing credentials for Engine.IO v4 clients", async () => {
+  it("reflects the page's origin without allowing credentials for Engine.IO v4 servers.clients", async () => {
     const res = await polling(4, "https://any.example");
     expect(res.status).toBe(200);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://any.example");

@@ -1,24 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import pg from "pg";
 import type { MessageObject } from "@socketpot/contracts";
 import type { DirectoryWriter } from "@socketpot/service-kit";
 import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
 import { startChat, type RunningChat } from "../support/chat";
-import { createTestDatabase, type TestDatabase } from "../support/database";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import type { TestDatabase } from "../support/database";
+import { seedApp, type SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
+import type { TestNamespace } from "../support/nats";
+import { useServers } from "../support/servers";
 
+const servers = useServers({ chat: { CHAT_RATE_LIMIT_COUNT: "0" }, gateways: { a: {}, b: {} } });
 let ns: TestNamespace;
 let db: TestDatabase;
 let chat: RunningChat;
 let gwA: RunningGateway;
 let gwB: RunningGateway;
 let writer: DirectoryWriter;
-const clients: AnyClient[] = [];
 
 const authed = (gw: RunningGateway, appId: number, token: string | undefined, subscriptions = ["CHAT"]) =>
-  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients);
+  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, servers.clients);
 
 const say = (c: AnyClient, text: string) => request<MessageObject>(c, "new_message", { text });
 
@@ -27,22 +28,8 @@ async function freshApp(): Promise<SeededApp> {
   return seedApp(writer, 3);
 }
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  db = await createTestDatabase();
-  writer = await openDirectoryWriter(ns.nc, ns.names);
-  chat = await startChat(ns.nc, ns.namespace, db.url, { CHAT_RATE_LIMIT_COUNT: "0" });
-  gwA = await startGateway(ns.nc, ns.namespace);
-  gwB = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gwA?.stop();
-  await gwB?.stop();
-  await chat?.stop();
-  await db?.drop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ ns, db, chat, writer, gateways: { a: gwA, b: gwB } } = servers);
 });
 
 describe("/mute and /unmute", () => {
@@ -176,7 +163,8 @@ describe("/mute and /unmute", () => {
     expect((await say(mod.client, `/mute ${app.members[0]!.uname} 1h`))[0]).toBeNull();
 
     await chat.stop();
-    chat = await startChat(ns.nc, ns.namespace, db.url, { CHAT_RATE_LIMIT_COUNT: "0" });
+    const restarted = await startChat(ns.nc, ns.namespace, db.url, { CHAT_RATE_LIMIT_COUNT: "0" });
+    onTestFinished(() => restarted.stop());
     expect((await say(member.client, "after restart"))[0]).toBe("USER_IS_MUTED");
 
     const client = new pg.Client({ connectionString: db.url });

@@ -1,42 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { MessageObject } from "@socketpot/contracts";
-import { record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
-import { startChat, type RunningChat } from "../support/chat";
-import { createTestDatabase, type TestDatabase } from "../support/database";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { record, request, waitFor, authenticate } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
+import { useServers } from "../support/servers";
 
-let ns: TestNamespace;
-let db: TestDatabase;
-let chat: RunningChat;
+const servers = useServers({ apps: { app: 2, otherApp: 1 }, chat: { CHAT_RATE_LIMIT_COUNT: "0" }, gateways: { a: {}, b: {} } });
 let gwA: RunningGateway;
 let gwB: RunningGateway;
 let app: SeededApp;
 let otherApp: SeededApp;
-const clients: AnyClient[] = [];
 
 const authed = (gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) =>
-  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients);
+  authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, servers.clients);
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  db = await createTestDatabase();
-  const writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 2);
-  otherApp = await seedApp(writer, 1);
-  chat = await startChat(ns.nc, ns.namespace, db.url, { CHAT_RATE_LIMIT_COUNT: "0" });
-  gwA = await startGateway(ns.nc, ns.namespace);
-  gwB = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gwA?.stop();
-  await gwB?.stop();
-  await chat?.stop();
-  await db?.drop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ apps: { app, otherApp }, gateways: { a: gwA, b: gwB } } = servers);
 });
 
 describe("posting chat messages", () => {

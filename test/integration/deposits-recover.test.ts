@@ -4,28 +4,27 @@
  * its auth callback and before anything live, from the deposits stream (so also after a
  * gateway restart).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { AuthResponse, WalletEvent } from "@socketpot/contracts";
-import { publishWalletEvent } from "@socketpot/simulator";
 import { seededRandom } from "@socketpot/service-kit";
 import { ledger } from "@socketpot/wallet-watcher";
 import { connected, connectClient, request, waitFor, type AnyClient, type ClientVersion } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp, type SeededUser } from "../support/directory";
+import type { SeededApp, SeededUser } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
-import { DEPOSIT_EVENTS, startWalletWatcher, txid, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import type { TestNamespace } from "../support/nats";
+import { DEPOSIT_EVENTS, txid, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import { useServers } from "../support/servers";
 
 const KEPT_PER_USER = 30;
 
+const servers = useServers({ apps: { app: 8 }, watcher: { WALLET_NOTIFICATIONS_PER_USER: String(KEPT_PER_USER) }, gateways: { gw: {} } });
 let ns: TestNamespace;
-let js: JetStreamClient;
 let gw: RunningGateway;
 let watcher: RunningWatcher;
 let app: SeededApp;
-const clients: AnyClient[] = [];
 
-const publish = (e: WalletEvent) => publishWalletEvent(js, ns.names, e);
+const publish = (e: WalletEvent) => servers.publishWallet(e);
 
 type Entry = { event: string; payload: any };
 
@@ -40,7 +39,7 @@ async function depositsSocket(
   version: ClientVersion = 4,
 ): Promise<{ client: AnyClient; auth: AuthResponse; log: Entry[] }> {
   const client = connectClient(target.url, version);
-  clients.push(client);
+  servers.clients.push(client);
   const log: Entry[] = [];
   for (const event of DEPOSIT_EVENTS) client.on(event, (payload: unknown) => log.push({ event, payload }));
   await connected(client);
@@ -73,19 +72,8 @@ async function adjustments(member: SeededUser, count: number, from: number): Pro
   for (let i = 1; i <= count; i++) await publish(ev.adjusted(who, 1, from + i));
 }
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  js = jetstream(ns.nc);
-  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 8);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace, { WALLET_NOTIFICATIONS_PER_USER: String(KEPT_PER_USER) });
-  gw = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
-  await watcher?.stop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ ns, watcher, apps: { app }, gateways: { gw } } = servers);
 });
 
 describe("deposits snapshot", () => {
@@ -233,7 +221,7 @@ describe("recover", () => {
 
   it("refuses a malformed recover", async () => {
     const client = connectClient(gw.url);
-    clients.push(client);
+    servers.clients.push(client);
     await connected(client);
     const [err] = await request(client, "auth", { app_id: app.app_id, access_token: app.members[7]!.token, subscriptions: ["DEPOSITS"], recover: { deposits_seq: -1 } });
     expect(err).toBe("INVALID_REQUEST");

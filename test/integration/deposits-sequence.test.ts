@@ -4,15 +4,14 @@
  * relayed to that user's room: a republish after a crash is dropped however late it comes
  * and whatever else flows through the gateway.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { beforeAll, describe, expect, it } from "vitest";
 import { encode, type BetFanout, type WalletEvent } from "@socketpot/contracts";
-import { publishWalletEvent } from "@socketpot/simulator";
-import { authenticate, record, waitFor, type AnyClient } from "../support/clients";
+import { authenticate, record, waitFor } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
-import { startWalletWatcher, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import type { RunningGateway } from "../support/gateway";
+import type { TestNamespace } from "../support/nats";
+import { walletEvents as ev } from "../support/wallet";
+import { useServers } from "../support/servers";
 
 /** More notifications than a per-room memory of recent keys (1,000) would hold. */
 const NOTIFICATIONS = 1_100;
@@ -23,28 +22,15 @@ const BET_APPS = 4;
  */
 const BETS_PER_SECOND = 10_000;
 
+const servers = useServers({ apps: { app: 1 }, watcher: {}, gateways: { gw: {} } });
 let ns: TestNamespace;
-let js: JetStreamClient;
 let gw: RunningGateway;
-let watcher: RunningWatcher;
 let app: SeededApp;
-const clients: AnyClient[] = [];
 
-const publish = (e: WalletEvent) => publishWalletEvent(js, ns.names, e);
+const publish = (e: WalletEvent) => servers.publishWallet(e);
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  js = jetstream(ns.nc);
-  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 1);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
-  gw = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
-  await watcher?.stop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ ns, apps: { app }, gateways: { gw } } = servers);
 });
 
 /** Publishes new_bets messages of 100 bets to the apps' fan-out subjects until stopped. */
@@ -78,11 +64,11 @@ describe("deposit notification seq", () => {
   it("drops a republish after a crash, over a thousand notifications later, while a bet flood runs through the same gateway", async () => {
     const writer = await openDirectoryWriter(ns.nc, ns.names);
     const betApps = await Promise.all(Array.from({ length: BET_APPS }, () => seedApp(writer, 0)));
-    for (const a of betApps) await authenticate(gw.url, { app_id: a.app_id, subscriptions: ["BETS"] }, clients);
+    for (const a of betApps) await authenticate(gw.url, { app_id: a.app_id, subscriptions: ["BETS"] }, servers.clients);
 
     const me = app.members[0]!;
     const who = { app_id: app.app_id, auth_id: me.auth_id };
-    const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: me.token, subscriptions: ["DEPOSITS"] }, clients);
+    const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: me.token, subscriptions: ["DEPOSITS"] }, servers.clients);
     const log = record(client, ["balance_change"]);
     // What the watcher publishes, as a crashed watcher would publish it again.
     const published: Uint8Array[] = [];

@@ -1,19 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { encode, type BetFanout, type DepositFanout } from "@socketpot/contracts";
-import { connected, connectClient, record, request, waitFor, type AnyClient, authenticate } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
+import { connected, connectClient, record, request, waitFor, authenticate } from "../support/clients";
+import type { SeededApp } from "../support/directory";
 import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import type { TestNamespace } from "../support/nats";
+import { useServers } from "../support/servers";
 
+const servers = useServers({ apps: { app: 2, otherApp: 1 }, gateways: { a: { RPC_TIMEOUT_MS: "500" }, b: { RPC_TIMEOUT_MS: "500" } } });
 let ns: TestNamespace;
 let gwA: RunningGateway;
 let gwB: RunningGateway;
 let app: SeededApp;
 let otherApp: SeededApp;
-const clients: AnyClient[] = [];
 
 async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
-  return (await authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients)).client;
+  return (await authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, servers.clients)).client;
 }
 
 const bet = (id: number) => ({ id, uname: "kate", kind: "simple_dice" as const, wager: 100, profit: -100, outcome: 42.5, created_at: new Date().toISOString() });
@@ -24,20 +25,8 @@ const deposit = (seq: number, balance: number, diff: number): DepositFanout => (
   change: { balance, diff, seq },
 });
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  const writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 2);
-  otherApp = await seedApp(writer, 1);
-  gwA = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: "500" });
-  gwB = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: "500" });
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gwA?.stop();
-  await gwB?.stop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ ns, apps: { app, otherApp }, gateways: { a: gwA, b: gwB } } = servers);
 });
 
 describe("fan-out relay", () => {
@@ -160,7 +149,7 @@ describe("fan-out subscriptions", () => {
 describe("requests to services", () => {
   it("answers INTERNAL_ERROR within the rpc timeout when chat is not running", async () => {
     const c = connectClient(gwA.url);
-    clients.push(c);
+    servers.clients.push(c);
     await connected(c);
     const started = Date.now();
     const [err] = await request(c, "auth", { app_id: app.app_id, subscriptions: ["CHAT", "BETS"] });

@@ -3,29 +3,28 @@
  * reason, a dead-letter copy always fits in a NATS message, a ledger that no longer loads is
  * replaced, and in every case the user's later events are notified within seconds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { encode, type WalletEvent } from "@socketpot/contracts";
-import { publishWalletEvent } from "@socketpot/simulator";
-import { authenticate, record, waitFor, type AnyClient } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
-import { DEPOSIT_EVENTS, startWalletWatcher, txid, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import { authenticate, record, waitFor } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
+import type { TestNamespace } from "../support/nats";
+import { DEPOSIT_EVENTS, txid, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import { useServers } from "../support/servers";
 
 const MAX_PENDING = 5;
 /** Longer than every wait below: a wedged message would only be passed by the order stall. */
 const ORDER_STALL_MS = "60000";
 
+const servers = useServers({ apps: { app: 5 }, watcher: { WALLET_MAX_PENDING: String(MAX_PENDING), WALLET_ORDER_STALL_MS: ORDER_STALL_MS }, gateways: { gw: {} } });
 let ns: TestNamespace;
-let js: JetStreamClient;
 let gw: RunningGateway;
 let watcher: RunningWatcher;
 let app: SeededApp;
-const clients: AnyClient[] = [];
 
-const publish = (e: WalletEvent) => publishWalletEvent(js, ns.names, e);
+const publish = (e: WalletEvent) => servers.publishWallet(e);
 
 type DeadLetter = { headers: MsgHdrs; size: number };
 
@@ -56,26 +55,12 @@ async function deadLetterOf(originalMsgId: string): Promise<DeadLetter> {
 }
 
 async function depositsSocket(member: { auth_id: number; token: string }) {
-  const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: member.token, subscriptions: ["DEPOSITS"] }, clients);
+  const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: member.token, subscriptions: ["DEPOSITS"] }, servers.clients);
   return record(client, DEPOSIT_EVENTS);
 }
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  js = jetstream(ns.nc);
-  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 5);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace, {
-    WALLET_MAX_PENDING: String(MAX_PENDING),
-    WALLET_ORDER_STALL_MS: ORDER_STALL_MS,
-  });
-  gw = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
-  await watcher?.stop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ ns, watcher, apps: { app }, gateways: { gw } } = servers);
 });
 
 describe("wallet-watcher ledger bounds", () => {
@@ -135,7 +120,7 @@ describe("wallet-watcher ledger bounds", () => {
     const log = await depositsSocket(me);
     const subject = ns.names.upstream.wallet(who.app_id, who.auth_id);
     const body = new Uint8Array(1_048_400).fill(0x78);
-    const ack = await js.publish(subject, body, { msgID: "huge-not-json" });
+    const ack = await servers.js.publish(subject, body, { msgID: "huge-not-json" });
     await publish(ev.adjusted(who, 9, 9));
     await waitFor(() => log.length >= 2, 5_000, "the event behind the huge one");
     const copy = await deadLetterOf("huge-not-json");

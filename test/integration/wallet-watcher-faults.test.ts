@@ -6,28 +6,29 @@
  * and the final balances must equal what the events add up to.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { depositEmits, type WalletEvent } from "@socketpot/contracts";
 import { ledger } from "@socketpot/wallet-watcher";
 import { publishWalletEvent } from "@socketpot/simulator";
-import { connected, connectClient, record, request, waitFor, type AnyClient } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { connected, connectClient, record, request, waitFor } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import { servicePath, spawnService, type ChildService, type RunningGateway } from "../support/gateway";
+import type { TestNamespace } from "../support/nats";
 import { DEPOSIT_EVENTS, walletEvents as ev } from "../support/wallet";
 import { seededRandom } from "@socketpot/service-kit";
+import { useServers } from "../support/servers";
 
 const USERS = 50;
 const EVENTS = 1_000;
 const PHASE1 = 700;
 const KILLS = 3;
 
+const servers = useServers({ apps: { app: USERS }, gateways: { a: {}, b: {} } });
 let ns: TestNamespace;
 let js: JetStreamClient;
 let app: SeededApp;
 let gwA: RunningGateway;
 let gwB: RunningGateway;
-const clients: AnyClient[] = [];
 const children: ChildService[] = [];
 
 
@@ -120,21 +121,12 @@ function spawnWatcher(): Promise<ChildService> {
   });
 }
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  js = jetstream(ns.nc);
-  const writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, USERS);
-  gwA = await startGateway(ns.nc, ns.namespace);
-  gwB = await startGateway(ns.nc, ns.namespace);
-}, 60_000);
+beforeAll(() => {
+  ({ ns, js, apps: { app }, gateways: { a: gwA, b: gwB } } = servers);
+});
 
 afterAll(async () => {
-  for (const c of clients) c.close();
   await Promise.all(children.map((c) => c.kill("SIGKILL")));
-  await gwA?.stop();
-  await gwB?.stop();
-  await ns?.cleanup();
 });
 
 describe("wallet-watcher under crashes and replicas", () => {
@@ -146,7 +138,7 @@ describe("wallet-watcher under crashes and replicas", () => {
       users.flatMap((user, u) =>
         [gwA, gwB].map(async (gw) => {
           const c = connectClient(gw.url);
-          clients.push(c);
+          servers.clients.push(c);
           await connected(c, 30_000);
           const log = record(c, DEPOSIT_EVENTS);
           const [err] = await request(c, "auth", { app_id: app.app_id, access_token: user.token, subscriptions: ["DEPOSITS"] }, 30_000);

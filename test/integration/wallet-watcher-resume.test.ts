@@ -3,24 +3,25 @@
  * notified within 5 s of a watcher being up again, each once, with the default configuration.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import type { WalletEvent } from "@socketpot/contracts";
 import { publishWalletEvent } from "@socketpot/simulator";
-import { authenticate, record, waitFor, type AnyClient } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { authenticate, record, waitFor } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import { servicePath, spawnService, type ChildService, type RunningGateway } from "../support/gateway";
+import type { TestNamespace } from "../support/nats";
 import { walletEvents as ev } from "../support/wallet";
+import { useServers } from "../support/servers";
 
 const USERS = 20;
 const PER_USER = 20;
 const RESUME_WITHIN_MS = 5_000;
 
+const servers = useServers({ apps: { app: USERS }, gateways: { gw: {} } });
 let ns: TestNamespace;
 let js: JetStreamClient;
 let app: SeededApp;
 let gw: RunningGateway;
-const clients: AnyClient[] = [];
 const children: ChildService[] = [];
 
 async function spawnWatcher(): Promise<ChildService> {
@@ -30,18 +31,12 @@ async function spawnWatcher(): Promise<ChildService> {
   return child;
 }
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  js = jetstream(ns.nc);
-  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), USERS);
-  gw = await startGateway(ns.nc, ns.namespace);
-}, 60_000);
+beforeAll(() => {
+  ({ ns, js, apps: { app }, gateways: { gw } } = servers);
+});
 
 afterAll(async () => {
-  for (const c of clients) c.close();
   await Promise.all(children.map((c) => c.kill("SIGKILL")));
-  await gw?.stop();
-  await ns?.cleanup();
 });
 
 describe("wallet-watcher resume after SIGKILL", () => {
@@ -49,7 +44,7 @@ describe("wallet-watcher resume after SIGKILL", () => {
     const users = app.members.slice(0, USERS);
     const logs = await Promise.all(
       users.map(async (u) => {
-        const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: u.token, subscriptions: ["DEPOSITS"] }, clients);
+        const { client } = await authenticate(gw.url, { app_id: app.app_id, access_token: u.token, subscriptions: ["DEPOSITS"] }, servers.clients);
         return record(client, ["balance_change"]);
       }),
     );

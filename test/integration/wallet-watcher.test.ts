@@ -1,30 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
 import { encode, type WalletEvent } from "@socketpot/contracts";
 import { ledger } from "@socketpot/wallet-watcher";
-import { publishWalletEvent } from "@socketpot/simulator";
-import { record, waitFor, type AnyClient, authenticate } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
+import { record, waitFor } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
+import { natsUrl, type TestNamespace } from "../support/nats";
+import { useServers } from "../support/servers";
 import { DEPOSIT_EVENTS, startWalletWatcher, txid, walletEvents as ev, type RunningWatcher } from "../support/wallet";
 import { commands } from "../../scripts/cli/index";
 
+const servers = useServers({ apps: { app: 5, otherApp: 1 }, watcher: { WALLET_ORDER_STALL_MS: "3000" }, gateways: { a: {}, b: {} } });
 let ns: TestNamespace;
-let js: JetStreamClient;
 let gwA: RunningGateway;
 let gwB: RunningGateway;
 let watcher: RunningWatcher;
 let app: SeededApp;
 let otherApp: SeededApp;
-const clients: AnyClient[] = [];
 
 async function authed(gw: RunningGateway, appId: number, token: string | undefined, subscriptions: string[]) {
-  return (await authenticate(gw.url, { app_id: appId, access_token: token, subscriptions }, clients)).client;
+  return (await servers.authed(gw, appId, token, subscriptions)).client;
 }
 
-const publish = (e: WalletEvent) => publishWalletEvent(js, ns.names, e);
+const publish = (e: WalletEvent) => servers.publishWallet(e);
 
 /** Waits until the watcher has settled everything published so far (acked, nothing in flight). */
 async function drained(): Promise<void> {
@@ -41,23 +40,8 @@ async function drained(): Promise<void> {
   await ns.nc.flush();
 }
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  js = jetstream(ns.nc);
-  const writer = await openDirectoryWriter(ns.nc, ns.names);
-  app = await seedApp(writer, 5);
-  otherApp = await seedApp(writer, 1);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace, { WALLET_ORDER_STALL_MS: "3000" });
-  gwA = await startGateway(ns.nc, ns.namespace);
-  gwB = await startGateway(ns.nc, ns.namespace);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await gwA?.stop();
-  await gwB?.stop();
-  await watcher?.stop();
-  await ns?.cleanup();
+beforeAll(() => {
+  ({ ns, watcher, apps: { app, otherApp }, gateways: { a: gwA, b: gwB } } = servers);
 });
 
 describe("wallet-watcher", () => {
@@ -69,8 +53,7 @@ describe("wallet-watcher", () => {
     const otherUser = await authed(gwA, app.app_id, app.members[1]!.token, ["DEPOSITS"]);
     const noDeposits = await authed(gwB, app.app_id, me.token, ["BETS"]);
     // The same user in another app.
-    const writer = await openDirectoryWriter(ns.nc, ns.names);
-    const meElsewhere = await writer.issueToken({ app_id: otherApp.app_id, auth_id: me.auth_id });
+    const meElsewhere = await servers.writer.issueToken({ app_id: otherApp.app_id, auth_id: me.auth_id });
     const sameUserOtherApp = await authed(gwA, otherApp.app_id, meElsewhere, ["DEPOSITS"]);
     const logs = [mineA, mineB, otherUser, noDeposits, sameUserOtherApp].map((c) => record(c, DEPOSIT_EVENTS));
 
@@ -122,7 +105,7 @@ describe("wallet-watcher", () => {
     await publish(seen);
     await publish(seen); // same Nats-Msg-Id: the stream drops it
     // Same event id, but past the stream's duplicate detection (another Nats-Msg-Id): the ledger drops it.
-    await js.publish(ns.names.upstream.wallet(who.app_id, who.auth_id), encode(seen), { msgID: `${seen.event_id}-retry` });
+    await servers.js.publish(ns.names.upstream.wallet(who.app_id, who.auth_id), encode(seen), { msgID: `${seen.event_id}-retry` });
     // Same deposit under a new event id: a deposit fact already recorded.
     await publish(ev.seen(who, tx, 1234));
     const marker = ev.adjusted(who, 1, 1);
@@ -164,10 +147,10 @@ describe("wallet-watcher", () => {
     const log = record(c, DEPOSIT_EVENTS);
     const subject = ns.names.upstream.wallet(who.app_id, who.auth_id);
     const h = headers();
-    await js.publish(subject, new TextEncoder().encode("{not json"), { msgID: "bad-json-1" });
-    await js.publish(subject, encode({ ...ev.seen(who, txid(), 10), amount: -5 }), { msgID: "bad-amount-1" });
+    await servers.js.publish(subject, new TextEncoder().encode("{not json"), { msgID: "bad-json-1" });
+    await servers.js.publish(subject, encode({ ...ev.seen(who, txid(), 10), amount: -5 }), { msgID: "bad-amount-1" });
     // Payload of another user on this user's subject.
-    await js.publish(subject, encode(ev.seen({ app_id: app.app_id, auth_id: app.members[0]!.auth_id }, txid(), 10)), { msgID: "wrong-subject-1", headers: h });
+    await servers.js.publish(subject, encode(ev.seen({ app_id: app.app_id, auth_id: app.members[0]!.auth_id }, txid(), 10)), { msgID: "wrong-subject-1", headers: h });
     await publish(ev.adjusted(who, 50, 50));
     await waitFor(() => log.length >= 2, 15_000, "the valid event behind the bad ones");
     await drained();
