@@ -44,10 +44,12 @@ COPY --from=build /app/services/wallet-watcher/package.json services/wallet-watc
 COPY --from=build /app/services/wallet-watcher/dist services/wallet-watcher/dist
 COPY --from=build /app/services/bet-stream/package.json services/bet-stream/
 COPY --from=build /app/services/bet-stream/dist services/bet-stream/dist
+COPY --from=build /app/services/api/package.json services/api/
+COPY --from=build /app/services/api/dist services/api/dist
 COPY --from=build /app/scripts/dist scripts/dist
 COPY --from=build /app/scripts/healthcheck.mjs scripts/
 RUN printf '#!/bin/sh\nexec node /app/scripts/dist/cli.js "$@"\n' >/usr/local/bin/socketpot-cli && chmod 755 /usr/local/bin/socketpot-cli
 USER node
-EXPOSE 3000 9100
+EXPOSE 3000 3100 9100
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=30 CMD ["node", "/app/scripts/healthcheck.mjs"]
 CMD ["node", "services/gateway/dist/main.js"]

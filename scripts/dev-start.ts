@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs Socketpot on this machine against NATS and PostgreSQL at their usual
  * localhost ports: prepares the chat database, seeds the demo app (development only),
- * starts the four services and prints the URL and demo tokens.
+ * starts the services and prints the URLs, demo tokens and the demo app's server API key.
  *
  * Environment: NATS_URL, DATABASE_URL, PORT, SOCKETPOT_NAMESPACE, and SOCKETPOT_DEMO
  * (on by default; `off`, or NODE_ENV=production, seeds nothing); SOCKETPOT_DEMO_FILE moves
@@ -13,7 +13,8 @@
  * that runs it), or the end of its parent, stops them all; a service that exits on its own
  * is restarted with backoff. Each service logs whole to .socketpot/logs/<service>.log and
  * shows warnings and errors in the terminal (SOCKETPOT_DEV_LOG=info shows everything).
- * Each serves /healthz, /readyz and /metrics on OPS_PORT: PORT+1 (gateway) to PORT+4.
+ * Each serves /healthz, /readyz and /metrics on OPS_PORT: PORT+1 (gateway) to PORT+5 (api);
+ * the server API listens on PORT+6.
  */
 import { parseArgs } from "node:util";
 import { connect } from "@nats-io/transport-node";
@@ -36,7 +37,8 @@ const env = {
 const demoFile = process.env.SOCKETPOT_DEMO_FILE ?? DEMO_FILE;
 const logDir = process.env.SOCKETPOT_LOG_DIR ?? path.join(ROOT, ".socketpot", "logs");
 const terminalLevel = PINO_LEVELS[process.env.SOCKETPOT_DEV_LOG ?? "warn"] ?? PINO_LEVELS.warn!;
-const SERVICES = ["gateway", "chat", "wallet-watcher", "bet-stream"] as const;
+const SERVICES = ["gateway", "chat", "wallet-watcher", "bet-stream", "api"] as const;
+const apiUrl = `http://localhost:${Number(env.PORT) + 6}`;
 const opsUrl = (i: number) => `http://localhost:${Number(env.PORT) + 1 + i}`;
 const demo = demoEnabled(process.env);
 const { values: flags } = parseArgs({ options: { simulate: { type: "boolean", default: false } } });
@@ -83,7 +85,7 @@ async function main(): Promise<number> {
   if (!flags.simulate) await nc.drain();
 
   const services = SERVICES.map((name, i) => {
-    const serviceEnv = { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", OPS_PORT: String(Number(env.PORT) + 1 + i) };
+    const serviceEnv = { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", OPS_PORT: String(Number(env.PORT) + 1 + i), API_PORT: String(Number(env.PORT) + 6) };
     return new SupervisedService(name, name === "gateway" && seeded ? { ...serviceEnv, DEMO_FILE: demoFile } : serviceEnv, {
       logDir,
       terminalLevel,
@@ -135,6 +137,8 @@ async function main(): Promise<number> {
         : "Simulated Moneypot traffic: npm start -- --simulate (or npm run demo:traffic next to a running npm start).",
     );
   }
+  lines.push(`Server API: ${apiUrl}/v1/apps/<app_id>/...  (OpenAPI: ${apiUrl}/v1/openapi.json; docs/API.md)`);
+  if (seeded) lines.push(`  dev-only key for app ${seeded.appId}: ${seeded.apiKey}`);
   lines.push(`Health and Prometheus metrics (/healthz, /readyz, /metrics):`);
   SERVICES.forEach((name, i) => lines.push(`  ${name.padEnd(15)} ${opsUrl(i)}/metrics`));
   lines.push(`Full logs: ${logDir}/<service>.log (the terminal shows warnings and errors; SOCKETPOT_DEV_LOG=info for all).`);

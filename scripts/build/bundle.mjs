@@ -14,6 +14,7 @@ const entries = [
   ["services/chat/src/migrate-main.ts", "services/chat/dist/migrate.js"],
   ["services/wallet-watcher/src/main.ts", "services/wallet-watcher/dist/main.js"],
   ["services/bet-stream/src/main.ts", "services/bet-stream/dist/main.js"],
+  ["services/api/src/main.ts", "services/api/dist/main.js"],
   ["scripts/cli.ts", "scripts/dist/cli.js"],
 ];
 

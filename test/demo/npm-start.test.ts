@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { dropDatabase } from "@socketpot/chat";
 import { DirectoryReader, openDirectoryBucket } from "@socketpot/service-kit";
-import { DEMO_USERS, DemoInfo } from "@socketpot/simulator";
+import { DEMO_API_KEY, DEMO_USERS, DemoInfo } from "@socketpot/simulator";
 import { launchBrowser, openPage, screenshot } from "../support/browser";
 import { waitFor } from "../support/clients";
 import { databaseUrlFor } from "../support/database";
@@ -101,6 +101,16 @@ describe("npm start", () => {
       const demo = DemoInfo.parse(await res.json());
       expect(demo.users.map((u) => [u.uname, u.role])).toEqual(DEMO_USERS.map((u) => [u.uname, u.role]));
 
+      // The server API runs too, and the banner's dev key acts for the demo app.
+      expect(banner).toContain(`dev-only key for app 1: ${DEMO_API_KEY}`);
+      const apiUrl = /Server API: (http:\/\/localhost:\d+)/.exec(banner)?.[1];
+      const posted = await fetch(`${apiUrl}/v1/apps/1/chat/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DEMO_API_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ text: "Welcome from the server API", as: "system" }),
+      });
+      expect(posted.status).toBe(201);
+
       const browser = await launchBrowser();
       try {
         const pages: Page[] = [];
@@ -143,6 +153,7 @@ describe("npm start", () => {
     const started = await npmStart(production, [], { SOCKETPOT_DEMO: "off", SOCKETPOT_DEMO_FILE: demoFile });
     try {
       expect(started.output()).not.toContain("Demo app_id");
+      expect(started.output()).not.toContain("dev-only key");
       expect((await fetch(`${started.url}/demo.json`)).status).toBe(404);
       expect((await fetch(`${started.url}/`)).status).toBe(200);
       expect(existsSync(demoFile)).toBe(false);

@@ -112,5 +112,13 @@ describe("server API endpoints", () => {
     expect(Object.keys(res.body.paths)).toEqual(
       expect.arrayContaining(["/v1/apps/{app_id}/chat/messages", "/v1/apps/{app_id}/mutes", "/v1/apps/{app_id}/mutes/{uname}", "/v1/apps/{app_id}/presence", "/v1/apps/{app_id}/users/{auth_id}/disconnect", "/v1/apps/{app_id}/events"]),
     );
+    const post = res.body.paths["/v1/apps/{app_id}/chat/messages"].post;
+    expect(post.requestBody.content["application/json"].schema).toMatchObject({
+      properties: { text: { type: "string" }, channel: { pattern: "^[a-z0-9_:-]+$" }, as: { enum: ["system"] } },
+      required: ["text"],
+    });
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(["201", "400", "401", "403", "413", "429", "503"]));
+    expect(post.responses["201"].content["application/json"].schema.properties.message.required).toEqual(["id", "channel", "text", "created_at"]);
+    expect(res.body.components.securitySchemes.apiKey).toMatchObject({ type: "http", scheme: "bearer" });
   });
 });

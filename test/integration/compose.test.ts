@@ -25,11 +25,11 @@ function composeConfig(): { status: number | null; stdout: string; stderr: strin
 describe("docker-compose.yml", () => {
   const result = composeConfig();
   const config = parse(result.stdout) as { services: Record<string, any> };
-  const apps = ["chat", "wallet-watcher", "bet-stream", "gateway"];
+  const apps = ["chat", "wallet-watcher", "bet-stream", "gateway", "api"];
 
-  it("is valid and runs NATS with JetStream, PostgreSQL, migrations, the four services and a CLI", () => {
+  it("is valid and runs NATS with JetStream, PostgreSQL, migrations, the five services and a CLI", () => {
     expect(result.status, result.stderr).toBe(0);
-    expect(Object.keys(config.services).sort()).toEqual(["bet-stream", "chat", "cli", "gateway", "migrate", "nats", "postgres", "wallet-watcher"]);
+    expect(Object.keys(config.services).sort()).toEqual(["api", "bet-stream", "chat", "cli", "gateway", "migrate", "nats", "postgres", "wallet-watcher"]);
     expect(config.services.nats.command).toContain("-js");
     expect(config.services.cli.profiles).toEqual(["tools"]);
   });
@@ -47,15 +47,16 @@ describe("docker-compose.yml", () => {
     expect(config.services.chat.depends_on.migrate.condition).toBe("service_completed_successfully");
     for (const name of apps) expect(config.services[name].depends_on.nats.condition).toBe("service_healthy");
     for (const name of ["chat", "wallet-watcher", "bet-stream"]) expect(config.services.gateway.depends_on[name].condition).toBe("service_healthy");
+    expect(config.services.api.depends_on.chat.condition).toBe("service_healthy");
     for (const name of [...apps, "nats", "postgres"]) expect(config.services[name].healthcheck?.test, name).toBeDefined();
   });
 
-  it("publishes only the gateway, on loopback, and seeds no demo data", () => {
+  it("publishes only the gateway and the server API, on loopback, and seeds no demo data", () => {
     // docker-compose 1.x prints "127.0.0.1:3000:3000/tcp"; 2.x an object with host_ip.
-    const ports = JSON.stringify(config.services.gateway.ports);
-    expect(ports).toMatch(/127\.0\.0\.1:3000:3000|"host_ip":"127\.0\.0\.1"/);
-    expect(config.services.gateway.ports).toHaveLength(1);
-    for (const name of Object.keys(config.services)) if (name !== "gateway") expect(config.services[name].ports, name).toBeUndefined();
+    expect(JSON.stringify(config.services.gateway.ports)).toMatch(/127\.0\.0\.1:3000:3000|"host_ip":"127\.0\.0\.1"/);
+    expect(JSON.stringify(config.services.api.ports)).toMatch(/127\.0\.0\.1:3100:3100|"host_ip":"127\.0\.0\.1"/);
+    for (const name of ["gateway", "api"]) expect(config.services[name].ports).toHaveLength(1);
+    for (const name of Object.keys(config.services)) if (name !== "gateway" && name !== "api") expect(config.services[name].ports, name).toBeUndefined();
     for (const name of apps) {
       expect(config.services[name].environment.SOCKETPOT_DEMO).toBe("off");
       expect(config.services[name].environment.NODE_ENV).toBe("production");
@@ -68,13 +69,14 @@ if ("skip" in setup) console.warn(`compose test skipped: ${setup.skip}`);
 const engine: Engine | undefined = "engine" in setup ? setup.engine : undefined;
 const project = `socketpot_test_${process.pid}`;
 let port = 0;
+let apiPort = 0;
 const clients: AnyClient[] = [];
 const timings: Record<string, number> = {};
 
 function compose(args: string[], timeoutMs = 600_000): string {
   const r = spawnSync("docker-compose", ["-p", project, ...FILES, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...engine!.env, SOCKETPOT_PORT: String(port), SOCKETPOT_BIND: "127.0.0.1" },
+    env: { ...process.env, ...engine!.env, SOCKETPOT_PORT: String(port), SOCKETPOT_API_PORT: String(apiPort), SOCKETPOT_BIND: "127.0.0.1" },
     encoding: "utf8",
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
@@ -145,6 +147,7 @@ afterAll(async () => {
 describe.skipIf(!engine)("docker compose, for real", () => {
   it("builds, starts healthy, serves a CLI-made user over socket.io, survives restarts and keeps its data across down + up", async () => {
     port = await freePort();
+    apiPort = await freePort();
     await timed("build", () => compose(["build"], 1_200_000));
     await timed("up", async () => {
       compose(["up", "-d"]);

@@ -8,8 +8,8 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free port with the `following` ports after it free too (npm start's OPS_PORTs are PORT+1..PORT+4). */
-export async function freePortRun(following = 4): Promise<number> {
+/** A free port with the `following` ports after it free too (npm start's OPS_PORTs are PORT+1..PORT+5, its server API PORT+6). */
+export async function freePortRun(following = 6): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);
     const free = await Promise.all(Array.from({ length: following + 1 }, (_, i) => portFree(port + i)));

@@ -392,6 +392,22 @@ export class DirectoryWriter extends DirectoryReader {
     return { key, record };
   }
 
+  /**
+   * Stores a known key (demo seeding uses a stable dev key). Storing it again for the same
+   * app is a no-op; for another app it is a conflict.
+   */
+  async storeApiKey(key: string, input: { app_id: number; id: string; acting_name?: string }): Promise<ApiKeyRecord> {
+    const hash = apiKeyHash(key);
+    const existing = await this.getApiKeyByHash(hash);
+    if (existing) {
+      if (existing.app_id !== input.app_id) throw new DirectoryConflictError("the API key exists for another app");
+      return existing;
+    }
+    const record = ApiKeyRecord.parse({ ...input, created_at: new Date().toISOString() });
+    await this.createKey(directoryKeys.apiKey(hash), JSON.stringify(record), "the API key exists");
+    return record;
+  }
+
   /** Deletes the API key with this id; its record, or undefined when there is no such key. */
   async revokeApiKey(id: string): Promise<ApiKeyRecord | undefined> {
     const found = (await this.listApiKeys()).find((k) => k.id === id);

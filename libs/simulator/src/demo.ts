@@ -17,6 +17,10 @@ export const DEMO_USERS = [
   { uname: "max", role: "MEMBER", token: "d3e40000-0000-4000-8000-000000000004" },
 ] as const;
 
+/** The demo app's dev-only server API key (docs/API.md); never seeded in production. */
+export const DEMO_API_KEY = "spk_demo-dev-only-key-0000000000000000000000000";
+export const DEMO_API_KEY_ID = "key_00000000000000de";
+
 export interface DemoUser {
   uname: string;
   role: string;
@@ -28,7 +32,7 @@ export async function seedDemo(
   nc: NatsConnection,
   names: Names,
   appId: number = DEMO_APP_ID,
-): Promise<{ appId: number; users: DemoUser[] }> {
+): Promise<{ appId: number; users: DemoUser[]; apiKey: string }> {
   const writer = new DirectoryWriter(await openDirectoryBucket(nc, names));
   const users: DemoUser[] = [];
   for (const u of DEMO_USERS) {
@@ -42,7 +46,8 @@ export async function seedDemo(
     if (u.role === "MOD") await writer.addMod(appId, u.auth_id);
     await writer.storeToken(u.token, { app_id: appId, auth_id: u.auth_id });
   }
-  return { appId, users };
+  await writer.storeApiKey(DEMO_API_KEY, { app_id: appId, id: DEMO_API_KEY_ID });
+  return { appId, users, apiKey: DEMO_API_KEY };
 }
 
 /** What the demo page learns from `/demo.json` (development only: it holds tokens). */

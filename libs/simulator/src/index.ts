@@ -18,4 +18,4 @@ export {
   type TrafficOptions,
   type TrafficSimulator,
 } from "./traffic";
-export { DEMO_APP_ID, DEMO_APP_NAME, DEMO_USERS, DemoInfo, demoEnabled, demoInfo, demoUrl, seedDemo, type DemoUser } from "./demo";
+export { DEMO_API_KEY, DEMO_APP_ID, DEMO_APP_NAME, DEMO_USERS, DemoInfo, demoEnabled, demoInfo, demoUrl, seedDemo, type DemoUser } from "./demo";
