@@ -78,7 +78,8 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       await jetStreamReady([state.find((s) => s.name === name)!]);
     },
     connect(only = state.filter((n) => n.running), name = "socketpot-cluster-test") {
-      return connect({ servers: only.map((n) => n.url), name, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
+      // In the order given: the first node is the one the connection uses while it runs.
+      return connect({ servers: only.map((n) => n.url), name, noRandomize: true, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
     },
     async stop() {
       for (const n of state) await cluster.kill(n.name);
@@ -121,4 +122,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
 export async function streamLeader(nc: NatsConnection, stream: string): Promise<string | undefined> {
   const info = await (await jetstreamManager(nc)).streams.info(stream);
   return info.cluster?.leader;
+}
+
+/** Moves a stream's leadership to `server` (asking the leader to step down until it lands there). */
+export async function moveStreamLeader(nc: NatsConnection, stream: string, server: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await streamLeader(nc, stream).catch(() => undefined)) !== server) {
+    if (Date.now() > until) throw new Error(`could not move the leader of ${stream} to ${server}`);
+    await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -15,6 +15,9 @@ import { ensureWalletResources, type WalletResources } from "./setup";
 import { createKvLedgerStore, lastNotified, type LedgerStore } from "./store";
 import { createWalletWatcherMetrics } from "./metrics";
 
+/** How long one pull waits on the server; heartbeats every half of it. */
+const PULL_EXPIRES_MS = 5_000;
+
 export interface WalletWatcherDeps {
   config: WalletWatcherConfig;
   nc: NatsConnection;
@@ -110,7 +113,11 @@ export function createWalletWatcherService({ config, nc, log, metrics: registry 
         orderStallMs: config.WALLET_ORDER_STALL_MS ?? 2 * config.WALLET_ACK_WAIT_MS + 5_000,
       });
       const consumer = await js.consumers.get(resources.stream, resources.durable);
-      messages = await consumer.consume({ max_messages: config.WALLET_CONCURRENCY });
+      // Pulls expire (and idle heartbeats come) every few seconds: when the consumer's leader
+      // moves to another NATS node, the pull waiting on the old one is lost, and the client
+      // notices only by missed heartbeats (two of expires/2). With the 30 s default that
+      // stalled every user's notifications for 30-60 s after a node died.
+      messages = await consumer.consume({ max_messages: config.WALLET_CONCURRENCY, expires: PULL_EXPIRES_MS });
       const proc = processor;
       loop = consumeLoop(messages, proc).catch((err: unknown) => {
         if (!stopping) log.error({ err }, "wallet consumer stopped unexpectedly");
