@@ -95,16 +95,18 @@ describe("a flood of posts from one user", () => {
     const answers: Record<string, number> = {};
     let disconnected = false;
     flooder.on("disconnect", () => (disconnected = true));
-    const [results] = await Promise.all([
+    const [results, sent] = await Promise.all([
       othersPost(others),
       flood(FLOOD_PER_SECOND, (i) => flooder.emit("new_message", { text: `flood ${i}` }, (err: string | null) => void (answers[err ?? "ok"] = (answers[err ?? "ok"] ?? 0) + 1))),
     ]);
     expectOthersServed(results);
-    // Refused at the edge (chat's flood control lets at most 5 through), then disconnected for flooding.
-    await waitFor(() => disconnected, 10_000, "the flooder's disconnect");
+    // Refused at the edge (chat's flood control lets at most 5 through); disconnected for
+    // flooding unless the gateway, starved of CPU, refused less than 50 a second.
+    const answered = () => Object.values(answers).reduce((a, b) => a + b, 0);
+    await waitFor(() => disconnected || answered() === sent, 20_000, "the flood refused or its socket disconnected");
     expect(answers.ok ?? 0).toBeLessThanOrEqual(5);
     expect(Object.keys(answers).filter((k) => k !== "ok")).toEqual(["RATE_LIMITED"]);
-  });
+  }, 60_000);
 
   it("straight on NATS, past the edge: chat answers every request at once, and other users' posts succeed", async () => {
     const app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), OTHERS + 1);
@@ -129,13 +131,12 @@ describe("a flood of posts from one user", () => {
         }),
       ]);
       expectOthersServed(results);
-      await new Promise((r) => setTimeout(r, 1_000));
-      await ns.nc.flush();
-      expect(Object.values(answers).reduce((a, b) => a + b, 0)).toBe(sent);
+      // Every request answered (none left to time out), none by a failure.
+      await waitFor(() => Object.values(answers).reduce((a, b) => a + b, 0) === sent, 10_000, "an answer to every flood request");
       expect(answers.ok ?? 0).toBeLessThanOrEqual(5);
       expect(answers.INTERNAL_ERROR ?? 0).toBe(0);
     } finally {
       sub.unsubscribe();
     }
-  });
+  }, 60_000);
 });
