@@ -69,7 +69,8 @@ async function postsSince(before: number): Promise<number> {
 
 describe("edge limits", () => {
   it("refuse a socket's events over its rate with RATE_LIMITED and one client_error, before any NATS request", async () => {
-    const gw = await gatewayWith({ EDGE_SOCKET_EVENTS_PER_S: "2", EDGE_SOCKET_EVENTS_BURST: "6" });
+    // 1 a second: the counts below hold however slowly a busy machine runs the 12 posts (up to 1 s).
+    const gw = await gatewayWith({ EDGE_SOCKET_EVENTS_PER_S: "1", EDGE_SOCKET_EVENTS_BURST: "6" });
     const flooder = await chatClient(gw, 0);
     const errors = record(flooder, ["client_error"]);
     const before = posts;
@@ -78,11 +79,11 @@ describe("edge limits", () => {
     expect(answers.filter((a) => a === "ok")).toHaveLength(5);
     expect(answers.filter((a) => a === "RATE_LIMITED")).toHaveLength(7);
     expect(await postsSince(before)).toBe(5);
-    expect(errors.map((e) => e.payload)).toEqual([expect.stringMatching(/^Too many events: at most 2 per second \(bursts of 6\) per connection\./)]);
+    expect(errors.map((e) => e.payload)).toEqual([expect.stringMatching(/^Too many events: at most 1 per second \(bursts of 6\) per connection\./)]);
 
     // Someone else is not affected, and the flooder may post again once the bucket refilled.
     expect(await post(await chatClient(gw, 1))).toBe("ok");
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 1_100));
     expect(await post(flooder)).toBe("ok");
   });
 
@@ -135,7 +136,7 @@ describe("edge limits", () => {
   });
 
   it("meter a socket's bytes per second", async () => {
-    const gw = await gatewayWith({ EDGE_SOCKET_BYTES_PER_S: "1000", EDGE_SOCKET_BYTES_BURST: "1500" });
+    const gw = await gatewayWith({ EDGE_SOCKET_BYTES_PER_S: "100", EDGE_SOCKET_BYTES_BURST: "1500" });
     const c = await chatClient(gw, 1);
     const before = posts;
     const text = "x".repeat(280);
