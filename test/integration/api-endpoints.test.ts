@@ -1,26 +1,31 @@
 /**
- * Every server API endpoint's happy path on the whole product (chat on PostgreSQL, a gateway,
- * the API service), with real socket.io clients watching what a browser sees.
+ * Every server API endpoint's happy path on the whole product (chat on PostgreSQL, two
+ * gateways, the API service), with real socket.io clients watching what a browser sees.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticate, once, record, waitFor, type AnyClient } from "../support/clients";
 import { call, startApi, type RunningApi } from "../support/api";
 import { openDirectoryWriter } from "../support/directory";
+import { startGateway, type RunningGateway } from "../support/gateway";
 import { startStack, type Stack } from "../support/stack";
 
 let stack: Stack;
 let api: RunningApi;
 let key: string;
+/** A second gateway: presence, events and disconnects span every gateway. */
+let gateway2: RunningGateway;
 const clients: AnyClient[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
   api = await startApi(stack.ns.nc, stack.ns.namespace);
+  gateway2 = await startGateway(stack.ns.nc, stack.ns.namespace);
   key = (await (await openDirectoryWriter(stack.ns.nc, stack.ns.names)).createApiKey({ app_id: stack.app.app_id, acting_name: "JackpotBot" })).key;
 });
 afterAll(async () => {
   for (const c of clients) c.close();
   await api?.stop();
+  await gateway2?.stop();
   await stack?.stop();
 });
 
@@ -68,9 +73,9 @@ describe("server API endpoints", () => {
     expect(err2).toBeNull();
   });
 
-  it("GET presence: the userlist with each user's number of sockets", async () => {
+  it("GET presence: the userlist with each user's number of sockets across gateways", async () => {
     const m = stack.app.members[1]!;
-    for (let i = 0; i < 2; i++) await authenticate(stack.gateway.url, { app_id: stack.app.app_id, access_token: m.token, subscriptions: ["CHAT"] }, clients);
+    for (const url of [stack.gateway.url, gateway2.url]) await authenticate(url, { app_id: stack.app.app_id, access_token: m.token, subscriptions: ["CHAT"] }, clients);
     const res = await call(api.url, key, "GET", path("/presence"));
     expect(res.status).toBe(200);
     expect(res.body.users).toContainEqual({ uname: m.uname, auth_id: m.auth_id, role: "MEMBER", sockets: 2 });
@@ -78,7 +83,7 @@ describe("server API endpoints", () => {
 
   it("POST events: app_event to all of the app's sockets, or to one user's", async () => {
     const anon = (await authenticate(stack.gateway.url, { app_id: stack.app.app_id, subscriptions: ["BETS"] }, clients)).client;
-    const user = (await authenticate(stack.gateway.url, { app_id: stack.app.app_id, access_token: member().token, subscriptions: ["BETS"] }, clients)).client;
+    const user = (await authenticate(gateway2.url, { app_id: stack.app.app_id, access_token: member().token, subscriptions: ["BETS"] }, clients)).client;
     const anonSeen = record(anon, ["app_event"]);
     const toAll = once(user, "app_event");
     expect((await call(api.url, key, "POST", path("/events"), { name: "jackpot:won", data: { amount: 5 } })).status).toBe(202);
@@ -91,10 +96,10 @@ describe("server API endpoints", () => {
     expect(anonSeen).toHaveLength(1);
   });
 
-  it("POST users/:auth_id/disconnect: every socket of the user is told why and disconnected", async () => {
+  it("POST users/:auth_id/disconnect: every socket of the user, on every gateway, is told why and disconnected", async () => {
     const u = member();
     const a = (await authenticate(stack.gateway.url, { app_id: stack.app.app_id, access_token: u.token, subscriptions: ["CHAT"] }, clients)).client;
-    const b = (await authenticate(stack.gateway.url, { app_id: stack.app.app_id, access_token: u.token, subscriptions: ["BETS"] }, clients)).client;
+    const b = (await authenticate(gateway2.url, { app_id: stack.app.app_id, access_token: u.token, subscriptions: ["BETS"] }, clients)).client;
     const other = (await authenticate(stack.gateway.url, { app_id: stack.app.app_id, access_token: stack.app.mod.token, subscriptions: ["CHAT"] }, clients)).client;
     const told = [once<string>(a, "client_error"), once<string>(b, "client_error")];
     const gone = [once(a, "disconnect"), once(b, "disconnect")];

@@ -75,6 +75,29 @@ describe("keys and apps", () => {
     }
   });
 
+  it("refuses a revoked key on every replica within a second, though each had just served it", async () => {
+    const writer = await openDirectoryWriter(ns.nc, ns.names);
+    const { key, record } = await writer.createApiKey({ app_id: appA.app_id });
+    const second = await startApi(ns.nc, ns.namespace);
+    try {
+      const presence = (url: string) => call(url, key, "GET", `/v1/apps/${appA.app_id}/presence`);
+      for (const url of [api.url, second.url]) expect((await presence(url)).status).toBe(200);
+      const revokedAt = Date.now();
+      await writer.revokeApiKey(record.id);
+      for (const url of [api.url, second.url]) {
+        for (;;) {
+          const res = await presence(url);
+          if (res.status === 401) break;
+          expect(res.status).toBe(200);
+          expect(Date.now() - revokedAt).toBeLessThan(1_000);
+        }
+      }
+      expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("refuses a key of app A on every endpoint of app B (403), and B's own key works there", async () => {
     for (const [method, path, body] of everyEndpoint(appB)) {
       const res = await call(api.url, keyA, method, path, body);
