@@ -49,6 +49,7 @@ beforeAll(async () => {
     spawnWithOps("chat", { DATABASE_URL: db.url }, /chat started/),
     spawnWithOps("wallet-watcher", {}, /wallet-watcher ready/),
     spawnWithOps("bet-stream", { BETS_LEASE_TTL_MS: "2000" }, /bet-stream ready/),
+    spawnWithOps("api", { API_PORT: "0", API_HOST: "127.0.0.1" }, /api listening/),
   ]);
   const gw = await spawnGateway(ns.namespace, { OPS_PORT: "0", OPS_HOST: "127.0.0.1" });
   children.push(gw);
@@ -66,7 +67,7 @@ afterAll(async () => {
 
 describe("operations endpoints", () => {
   it("answer /healthz and /readyz on every service", async () => {
-    for (const name of ["chat", "wallet-watcher", "bet-stream", "gateway"]) {
+    for (const name of ["chat", "wallet-watcher", "bet-stream", "gateway", "api"]) {
       expect((await fetch(`${ops[name]}/healthz`)).status, name).toBe(200);
       await waitFor(async () => (await fetch(`${ops[name]}/readyz`)).status === 200, 15_000, `${name} ready`);
       expect(await sample(name, "nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);

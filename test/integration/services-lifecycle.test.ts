@@ -19,13 +19,14 @@ const services = [
   ["chat", "socketpot-chat"],
   ["wallet-watcher", "socketpot-wallet-watcher"],
   ["bet-stream", "socketpot-bet-stream"],
+  ["api", "socketpot-api"],
 ] as const;
 
 describe.each(services)("%s", (dir, serviceName) => {
   it("registers as a NATS service (ping, info, stats) and stops gracefully on SIGTERM", async () => {
     const svc = await spawnService(
       servicePath(dir),
-      { SOCKETPOT_NAMESPACE: ns.namespace, DATABASE_URL: inject("databaseUrl") },
+      { SOCKETPOT_NAMESPACE: ns.namespace, DATABASE_URL: inject("databaseUrl"), API_PORT: "0", API_HOST: "127.0.0.1" },
       () => servicePresent(ns.nc, serviceName, ns.namespace),
       45_000,
     );
@@ -45,7 +46,7 @@ describe.each(services)("%s", (dir, serviceName) => {
 });
 
 describe("configuration", () => {
-  it.each(["gateway", "chat", "wallet-watcher", "bet-stream"])("%s refuses a bad config with a clear message", (dir) => {
+  it.each(["gateway", "chat", "wallet-watcher", "bet-stream", "api"])("%s refuses a bad config with a clear message", (dir) => {
     const result = spawnSync(process.execPath, ["--import", "tsx", servicePath(dir)], {
       cwd: ROOT,
       env: { ...process.env, NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: "bad.namespace", LOG_LEVEL: "info" },
