@@ -4,7 +4,6 @@
  */
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 
@@ -47,14 +46,3 @@ export async function serveFiles(routes: Record<string, string>): Promise<Static
       }),
   };
 }
-
-const require = createRequire(import.meta.url);
-
-/** The browser bundles of the old socket.io clients that 2015-era Moneypot apps load. */
-export const legacyClientBundles = {
-  v1: require.resolve("socket.io-client-v1/dist/socket.io.js"),
-  v2: require.resolve("socket.io-client-v2/dist/socket.io.js"),
-} as const;
-export type LegacyClient = keyof typeof legacyClientBundles;
-
-export const legacyPage = path.resolve(import.meta.dirname, "..", "browser", "pages", "legacy.html");

@@ -5,7 +5,8 @@
  * access_token of its `auth` says. So answers never allow credentials, with one exception:
  * Engine.IO v3 clients (socket.io-client 1.x always, 2.x by default) send every polling XHR
  * `withCredentials`, and a browser drops the answer to such a request unless it carries
- * `Access-Control-Allow-Credentials: true`. Those requests (`EIO=3`) get it; it gives a page
+ * `Access-Control-Allow-Credentials: true`. Those requests (`EIO=3`, and `EIO=2` of
+ * socket.io-client 1.0.x, which engine.io answers as v3) get it; it gives a page
  * nothing it could not do without, since no cookie of Socketpot's exists to be sent.
  */
 import type { CorsOptions, CorsOptionsDelegate } from "cors";
@@ -18,5 +19,5 @@ export function corsOptions(corsOrigin: string): CorsOptionsDelegate {
 }
 
 function isEngineIoV3(url: string | undefined): boolean {
-  return url !== undefined && /[?&]EIO=3(&|$)/.test(url);
+  return url !== undefined && /[?&]EIO=[23](&|$)/.test(url);
 }

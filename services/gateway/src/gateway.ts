@@ -14,7 +14,7 @@ import type { EventAdmission } from "./event-admission";
 import { EdgeLimits } from "./edge-limits/edge-limits";
 import { registerEdgeLimitMetrics } from "./edge-limits/metrics";
 import { edgeLimitSettings } from "./edge-limits/settings";
-import { serveEio3Polling } from "./eio3-polling";
+import { serveEio3Compat } from "./eio3-compat";
 import { createFeatures } from "./features";
 import { startHeartbeat } from "./heartbeat";
 import { corsOptions } from "./cors";
@@ -93,7 +93,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     serveClient: true,
     cors: corsOptions(config.CORS_ORIGIN),
   });
-  serveEio3Polling(io.engine);
+  serveEio3Compat(io.engine);
   const relay = new FanoutRelay(io, nc, health, log);
   const appRooms = createAppRooms(names, relay);
   const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, config, log, stopping: () => stopping });

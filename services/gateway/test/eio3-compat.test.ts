@@ -1,8 +1,10 @@
 import { createServer, type Server as HttpServer } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Server, type Socket } from "socket.io";
-import { serveEio3Polling } from "../src/eio3-polling";
+import { eio2WebSocketParser, serveEio3Compat, type Eio3Parser } from "../src/eio3-compat";
 import { escapeNonAscii, undoUtf8PreEncoding } from "../src/eio3-text";
 
 const TEXT = "ünïcødé ✓ 🎲";
@@ -36,6 +38,25 @@ describe("undoUtf8PreEncoding", () => {
 
   it("reads a 2.x client's literal 'Ã©' as 'é': the one ambiguous case, documented", () => {
     expect(undoUtf8PreEncoding("Ã©")).toBe("é");
+  });
+});
+
+/** engine.io's own v3 parser (the package exports only its entry point). */
+const require = createRequire(import.meta.url);
+const v3: Eio3Parser = require(path.join(path.dirname(require.resolve("engine.io")), "parser-v3", "index.js"));
+
+describe("eio2WebSocketParser (socket.io-client 1.0.x websockets)", () => {
+  const ws = eio2WebSocketParser(v3);
+
+  it("sends non-ASCII as JSON escapes, which 1.0.x's extra UTF-8 decoding leaves alone", () => {
+    let frame: unknown;
+    ws.encodePacket({ type: "message", data: `2["hello","${TEXT}"]` }, true, (f) => (frame = f));
+    expect(frame).toBe(`42["hello","${escapeNonAscii(TEXT)}"]`);
+  });
+
+  it("reads back 1.0.x's UTF-8-encoded frames", () => {
+    expect(ws.decodePacket(preEncoded(`42["say","${TEXT}"]`))).toEqual({ type: "message", data: `2["say","${TEXT}"]` });
+    expect(ws.decodePacket("2probe")).toEqual({ type: "ping", data: "probe" });
   });
 });
 
@@ -75,7 +96,7 @@ const received: unknown[] = [];
 beforeAll(async () => {
   http = createServer();
   io = new Server(http, { allowEIO3: true });
-  serveEio3Polling(io.engine);
+  serveEio3Compat(io.engine);
   io.on("connection", (socket) => {
     sockets.push(socket);
     socket.on("say", (text: unknown) => received.push(text));
