@@ -1,5 +1,5 @@
 /**
- * A three-node NATS cluster of our own for a test: `nats-server` processes on free loopback
+ * A NATS server or a three-node cluster of our own for a test: `nats-server` processes on free loopback
  * ports, routes between them, JetStream on each with its own store directory. Nodes can be
  * killed (SIGKILL) and started again with the same store.
  */
@@ -54,7 +54,11 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     const n = nodes.find((x) => x.name === name)!;
     const child = spawn(
       NATS_SERVER,
-      ["-a", "127.0.0.1", "-p", String(n.port), "-n", n.name, "-js", "-sd", path.join(dir, n.name), "--cluster_name", "socketpot-test", "--cluster", `nats://127.0.0.1:${n.routePort}`, "--routes", routes],
+      [
+        ...["-a", "127.0.0.1", "-p", String(n.port), "-n", n.name, "-js", "-sd", path.join(dir, n.name)],
+        // One node is a plain server (no routes); more are a cluster.
+        ...(size > 1 ? ["--cluster_name", "socketpot-test", "--cluster", `nats://127.0.0.1:${n.routePort}`, "--routes", routes] : []),
+      ],
       { stdio: "ignore" },
     );
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

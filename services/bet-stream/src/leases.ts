@@ -68,6 +68,7 @@ export class PartitionLeases {
   private rebalancing: Promise<void> | undefined;
   private lastTarget: number | undefined;
   private stopped = false;
+  private lastRenewed = 0;
   /** Live replicas seen at the last tick. */
   liveReplicas = 0;
 
@@ -78,10 +79,7 @@ export class PartitionLeases {
 
   /** Opens (or creates) the bucket, checks P agrees, takes a first share and starts renewing. */
   async start(): Promise<void> {
-    const kvm = new Kvm(this.opts.nc);
-    const replicas = this.opts.bucketReplicas ?? 1;
-    this.kv = await kvm.create(this.opts.bucket, { history: 1, ttl: this.opts.ttlMs, storage: StorageType.Memory, replicas });
-    if (replicas > 1) await ensureReplicas(await jetstreamManager(this.opts.nc), kvStream(this.opts.bucket), replicas);
+    this.kv = await this.openBucket();
     const status = await this.kv.status();
     // The bucket may predate this replica with another TTL: the bucket's one is the truth.
     if (status.ttl > 0) this.ttlMs = status.ttl;
@@ -89,6 +87,22 @@ export class PartitionLeases {
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.opts.renewMs);
     this.timer.unref?.();
+  }
+
+  /**
+   * Opens the bucket, creating it when missing. It is kept in memory: a NATS restart loses
+   * it, and a failed renewal opens it again (see tick).
+   */
+  private async openBucket(): Promise<KV> {
+    const replicas = this.opts.bucketReplicas ?? 1;
+    const kv = await new Kvm(this.opts.nc).create(this.opts.bucket, { history: 1, ttl: this.opts.ttlMs, storage: StorageType.Memory, replicas });
+    if (replicas > 1) await ensureReplicas(await jetstreamManager(this.opts.nc), kvStream(this.opts.bucket), replicas);
+    return kv;
+  }
+
+  /** False once renewals have failed for a lease TTL: the replica cannot own partitions. */
+  get healthy(): boolean {
+    return this.now() - this.lastRenewed < this.ttlMs;
   }
 
   /** True when the replica may emit for this partition at `now`. */
@@ -130,7 +144,12 @@ export class PartitionLeases {
   tick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.renewing ??= this.renew()
-      .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "lease renewal failed"))
+      .then(() => void (this.lastRenewed = this.now()))
+      .catch(async (err: unknown) => {
+        this.opts.log.warn({ err: (err as Error).message }, "lease renewal failed");
+        // The bucket may be gone (a NATS restart loses memory storage): open it again.
+        this.kv = await this.openBucket().catch(() => this.kv);
+      })
       .finally(() => (this.renewing = undefined));
     this.rebalancing ??= this.rebalance()
       .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "partition rebalance failed"))

@@ -285,7 +285,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     replicaId,
     stats,
     stop,
-    ready: readiness({ started: () => started && !stopped(), nats: () => natsReady(nc) }),
+    ready: readiness({ started: () => started && !stopped(), leases: () => leases.healthy, nats: () => natsReady(nc) }),
     async start() {
       await publisher.start();
       await leases.start();
