@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { apiCatalogue, createNames, rpcCatalogue } from "@socketpot/contracts";
-import { DirectoryReader, createRpcClient, natsReady, onceStop, openDirectoryBucket, readiness, registerService, type Registry, type Service } from "@socketpot/service-kit";
+import { AppCache, DirectoryReader, createRpcClient, natsReady, onceStop, openDirectoryBucket, readiness, registerService, type Registry, type Service } from "@socketpot/service-kit";
 import type { FastifyInstance } from "fastify";
 import { ApiKeys } from "./api-keys";
 import type { ApiConfig } from "./config";
@@ -54,7 +54,14 @@ export function createApiService({ config, nc, log }: ApiDeps): ApiService {
       const k = new ApiKeys(directory);
       await k.start((err) => log.error({ err }, "the API key watch ended; keys are read from the directory on every call"));
       keys = k;
-      const operations = createOperations({ names, rpcs: rpcCatalogue(names), rpc, nc, directory });
+      const apps = new AppCache(directory);
+      const operations = createOperations({
+        names,
+        rpcs: rpcCatalogue(names),
+        rpc,
+        nc,
+        directory: { getApp: (appId) => apps.get(appId), userObject: (app, authId) => directory.userObject(app, authId) },
+      });
       service = await registerService(nc, { name: "api", version: "0.1.0", description: "Server API for app backends" }, config.SOCKETPOT_NAMESPACE);
       serveNatsApi(service, catalogue, operations, log);
       http = await buildHttp({

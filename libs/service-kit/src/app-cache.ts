@@ -1,15 +1,16 @@
 import type { AppRecord } from "@socketpot/contracts";
-import type { DirectoryReader } from "@socketpot/service-kit";
+import type { DirectoryReader } from "./directory";
 
 /**
- * A small, bounded, short-lived cache of app records: a connect storm for one app reads the
- * directory once, and an app created a moment ago is seen within `ttlMs`.
+ * A small, bounded, short-lived cache of app records (the gateway's auths, the server API's
+ * calls): a storm of requests for one app reads the directory once, and a change to an app is
+ * seen within `ttlMs`.
  */
 export class AppCache {
   private readonly entries = new Map<number, { app: AppRecord | undefined; at: number; pending?: Promise<AppRecord | undefined> }>();
 
   constructor(
-    private readonly directory: DirectoryReader,
+    private readonly directory: Pick<DirectoryReader, "getApp">,
     private readonly ttlMs = 2_000,
     private readonly capacity = 10_000,
   ) {}
