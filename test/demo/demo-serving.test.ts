@@ -1,38 +1,36 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DirectoryReader, openDirectoryBucket } from "@socketpot/service-kit";
 import { DEMO_USERS, DemoInfo, demoEnabled, demoInfo, demoUrl, seedDemo } from "@socketpot/simulator";
 import { readDemoFile, writeDemoFile } from "../../scripts/dev/demo-file";
-import { connected, connectClient, request, type AnyClient } from "../support/clients";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { connected, connectClient, request } from "../support/clients";
+import type { RunningGateway } from "../support/gateway";
+import type { TestNamespace } from "../support/nats";
+import { useServers } from "../support/servers";
 
+const dir = mkdtempSync(path.join(tmpdir(), "socketpot-demo-"));
+const demoFile = path.join(dir, "demo.json");
+const servers = useServers({
+  gateways: { withDemo: { DEMO_FILE: demoFile }, withoutDemo: {} },
+  async beforeGateways({ ns }) {
+    demo = demoInfo(await seedDemo(ns.nc, ns.names, 41), ns.names);
+    await writeDemoFile(demoFile, demo);
+  },
+});
 let ns: TestNamespace;
-let dir: string;
-let demoFile: string;
 let demo: DemoInfo;
 let withDemo: RunningGateway;
 let withoutDemo: RunningGateway;
-const clients: AnyClient[] = [];
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  dir = await mkdtemp(path.join(tmpdir(), "socketpot-demo-"));
-  demoFile = path.join(dir, "demo.json");
-  demo = demoInfo(await seedDemo(ns.nc, ns.names, 41), ns.names);
-  await writeDemoFile(demoFile, demo);
-  withDemo = await startGateway(ns.nc, ns.namespace, { DEMO_FILE: demoFile });
-  withoutDemo = await startGateway(ns.nc, ns.namespace);
+beforeAll(() => {
+  ({ ns, gateways: { withDemo, withoutDemo } } = servers);
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await withDemo?.stop();
-  await withoutDemo?.stop();
-  await ns?.cleanup();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe("demo seeding", () => {
@@ -93,7 +91,7 @@ describe("the gateway serves the demo page", () => {
     // Browsers start with polling; a static handler answering /socket.io/ requests too
     // would break them (and crash the gateway with ERR_HTTP_HEADERS_SENT).
     const c = connectClient(withoutDemo.url, 4, { transports: ["polling"] });
-    clients.push(c);
+    servers.clients.push(c);
     await connected(c);
     const [err, res] = await request<{ subscriptions: string[] }>(c, "auth", { app_id: 41, subscriptions: ["BETS"] });
     expect(err).toBeNull();

@@ -1,33 +1,24 @@
 /** The typed client of docs/CLIENT-EXAMPLES.md (examples/typed-client.ts) against a real gateway. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jetstream } from "@nats-io/jetstream";
 import { DepositsCursor, type AuthResponse } from "@socketpot/contracts";
-import { publishWalletEvent } from "@socketpot/simulator";
 import { connectSocketpot, say, type SocketpotSocket } from "../../examples/typed-client";
 import { waitFor } from "../support/clients";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, natsUrl, type TestNamespace } from "../support/nats";
-import { startWalletWatcher, walletEvents as ev, type RunningWatcher } from "../support/wallet";
+import type { SeededApp } from "../support/directory";
+import type { RunningGateway } from "../support/gateway";
+import { walletEvents as ev } from "../support/wallet";
+import { useServers } from "../support/servers";
 
-let ns: TestNamespace;
+const servers = useServers({ apps: { app: 1 }, watcher: {}, gateways: { gw: {} } });
 let gw: RunningGateway;
 let app: SeededApp;
-let watcher: RunningWatcher;
 const sockets: SocketpotSocket[] = [];
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 1);
-  gw = await startGateway(ns.nc, ns.namespace);
-  watcher = await startWalletWatcher(ns.nc, natsUrl(), ns.namespace);
+beforeAll(() => {
+  ({ apps: { app }, gateways: { gw } } = servers);
 });
 
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await gw?.stop();
-  await watcher?.stop();
-  await ns?.cleanup();
 });
 
 describe("examples/typed-client.ts", () => {
@@ -65,7 +56,6 @@ describe("examples/typed-client.ts", () => {
   it("recovers the deposit notifications missed while the connection was down", async () => {
     const me = app.members[0]!;
     const who = { app_id: app.app_id, auth_id: me.auth_id };
-    const js = jetstream(ns.nc);
     const deposits = new DepositsCursor();
     const auths: AuthResponse[] = [];
     const { socket, ready } = connectSocketpot({ url: gw.url, appId: app.app_id, accessToken: me.token, subscriptions: ["DEPOSITS"], deposits, onAuth: (a) => auths.push(a) });
@@ -76,17 +66,17 @@ describe("examples/typed-client.ts", () => {
       if (arrival !== "duplicate") shown.push([arrival, c.seq]);
     });
     await ready;
-    await publishWalletEvent(js, ns.names, ev.adjusted(who, 10, 10));
+    await servers.publishWallet(ev.adjusted(who, 10, 10));
     await waitFor(() => shown.length === 1, 10_000, "the first notification");
 
     // The network drops; five notifications go out meanwhile; socket.io-client reconnects.
     const down = new Promise((r) => socket.once("disconnect", r));
     socket.io.engine.close();
     await down;
-    for (let i = 2; i <= 6; i++) await publishWalletEvent(js, ns.names, ev.adjusted(who, 10, 10 * i));
+    for (let i = 2; i <= 6; i++) await servers.publishWallet(ev.adjusted(who, 10, 10 * i));
     await waitFor(() => auths.length === 2, 15_000, "the re-authentication");
     await waitFor(() => shown.length === 6, 10_000, "the recovered notifications");
-    await publishWalletEvent(js, ns.names, ev.adjusted(who, 10, 70));
+    await servers.publishWallet(ev.adjusted(who, 10, 70));
     await waitFor(() => shown.length === 7, 10_000, "the live notification");
 
     expect(auths[1]!.deposits).toEqual({ unconfirmed_balance: 0, seq: 6, recovered: true });

@@ -5,55 +5,51 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatObject, MessageObject } from "@socketpot/contracts";
-import { authenticate, request, waitFor, type AnyClient } from "../support/clients";
-import { createTestDatabase, type TestDatabase } from "../support/database";
-import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { servicePath, spawnService, startGateway, type ChildService, type RunningGateway } from "../support/gateway";
-import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { authenticate, request, waitFor } from "../support/clients";
+import type { SeededApp } from "../support/directory";
+import { servicePath, spawnService, type ChildService, type RunningGateway } from "../support/gateway";
 import { opsUrlFrom, sampleMetric } from "../support/scrape";
+import { useServers } from "../support/servers";
 
 const RPC_TIMEOUT_MS = 1_500;
 const STALE_POSTS = 10;
 
-let ns: TestNamespace;
-let db: TestDatabase;
+const servers = useServers({
+  apps: { app: 1 },
+  database: true,
+  gateways: { gw: { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS) } },
+  async beforeGateways({ ns, db }) {
+    chat = await spawnService(
+      servicePath("chat"),
+      { SOCKETPOT_NAMESPACE: ns.namespace, DATABASE_URL: db!.url, CHAT_RATE_LIMIT_COUNT: "1000", OPS_PORT: "0", OPS_HOST: "127.0.0.1" },
+      /chat started/,
+      45_000,
+    );
+    await waitFor(() => opsUrlFrom(chat.output()) !== undefined, 10_000, "chat's ops endpoint");
+    chatOps = opsUrlFrom(chat.output())!;
+  },
+});
 let app: SeededApp;
 let chat: ChildService;
 let chatOps: string;
 let gw: RunningGateway;
-const clients: AnyClient[] = [];
 
-beforeAll(async () => {
-  ns = await createTestNamespace();
-  db = await createTestDatabase();
-  app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 1);
-  chat = await spawnService(
-    servicePath("chat"),
-    { SOCKETPOT_NAMESPACE: ns.namespace, DATABASE_URL: db.url, CHAT_RATE_LIMIT_COUNT: "1000", OPS_PORT: "0", OPS_HOST: "127.0.0.1" },
-    /chat started/,
-    45_000,
-  );
-  await waitFor(() => opsUrlFrom(chat.output()) !== undefined, 10_000, "chat's ops endpoint");
-  chatOps = opsUrlFrom(chat.output())!;
-  gw = await startGateway(ns.nc, ns.namespace, { RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS) });
-}, 90_000);
+beforeAll(() => {
+  ({ apps: { app }, gateways: { gw } } = servers);
+});
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
   if (chat) {
     chat.child.kill("SIGCONT");
     await chat.kill();
   }
-  await db?.drop();
-  await ns?.cleanup();
 });
 
 /** Authenticates, retrying while a busy machine makes chat's join miss the short RPC timeout. */
 async function authenticateRetrying(auth: { app_id: number; access_token: string; subscriptions: string[] }) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await authenticate(gw.url, auth, clients);
+      return await authenticate(gw.url, auth, servers.clients);
     } catch (err) {
       if (attempt === 3) throw err;
     }

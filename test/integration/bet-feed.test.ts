@@ -1,6 +1,6 @@
 /**
  * The BETS feed end to end: generated upstream bets -> bet-stream -> NATS -> a real
- * gateway -> real socket.io clients.
+ * gateway -> real socket.io servers.clients.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -9,29 +9,40 @@ import { isJackpot, scoreBet } from "@socketpot/bet-stream";
 import { createBetGenerator, publishBets } from "@socketpot/simulator";
 import { connected, connectClient, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
-import { startGateway, type RunningGateway } from "../support/gateway";
-import { natsUrl, createTestNamespace, type TestNamespace } from "../support/nats";
-import { startBetStream, type RunningBetStream } from "../support/bet-stream";
+import type { RunningGateway } from "../support/gateway";
+import { natsUrl, type TestNamespace } from "../support/nats";
+import type { RunningBetStream } from "../support/bet-stream";
+import { useServers } from "../support/servers";
 
 const RATE = 10;
 /** Not the default (20): late joiners get as many as bet-stream keeps, which it tells the gateway. */
 const RECENT = 15;
 /**
  * bet-stream holds the bound over any 1 s of its own clock (unit-tested exactly with an
- * injected clock, and reported as max_app_rate). At clients on a loaded machine deliveries
+ * injected clock, and reported as max_app_rate). At servers.clients on a loaded machine deliveries
  * can bunch up, so they check 2 s windows against 3 R: up to 1 s of jitter passes, a
  * doubled stream (4 R) does not.
  */
 const CHECK_WINDOW_MS = 2_000;
 const CHECK_MAX = 3 * RATE;
 
+const servers = useServers({
+  apps: { busy: { members: 0, prefix: "busy" }, quiet: { members: 0, prefix: "quiet" } },
+  betStream: {
+    BETS_RATE_PER_SECOND: String(RATE),
+    BETS_WINDOW_MS: "250",
+    BETS_RECENT: String(RECENT),
+    BETS_PARTITIONS: "4",
+    BETS_INVALID_LOGS_PER_MINUTE: "5",
+  },
+  gateways: { gw: {} },
+});
 let ns: TestNamespace;
 let publisher: NatsConnection;
 let gw: RunningGateway;
 let bs: RunningBetStream;
 let busy: SeededApp;
 let quiet: SeededApp;
-const clients: AnyClient[] = [];
 
 interface Received {
   at: number;
@@ -40,7 +51,7 @@ interface Received {
 
 async function betsClient(appId: number): Promise<{ client: AnyClient; received: Received[]; response: any }> {
   const client = connectClient(gw.url);
-  clients.push(client);
+  servers.clients.push(client);
   const received: Received[] = [];
   client.on("new_bet", (bet: Received["bet"]) => received.push({ at: Date.now(), bet }));
   await connected(client);
@@ -50,31 +61,16 @@ async function betsClient(appId: number): Promise<{ client: AnyClient; received:
 }
 
 beforeAll(async () => {
-  ns = await createTestNamespace();
+  ({ ns, betStream: bs, apps: { busy, quiet }, gateways: { gw } } = servers);
   publisher = await connect({ servers: natsUrl(), name: "bet-feed-publisher" });
-  const writer = await openDirectoryWriter(ns.nc, ns.names);
-  busy = await seedApp(writer, 0, "busy");
-  quiet = await seedApp(writer, 0, "quiet");
-  bs = await startBetStream(ns.namespace, {
-    BETS_RATE_PER_SECOND: String(RATE),
-    BETS_WINDOW_MS: "250",
-    BETS_RECENT: String(RECENT),
-    BETS_PARTITIONS: "4",
-    BETS_INVALID_LOGS_PER_MINUTE: "5",
-  });
   await waitFor(() => bs.service.stats().active_partitions === 4, 10_000, "bet-stream owning every partition");
-  gw = await startGateway(ns.nc, ns.namespace);
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await gw?.stop();
-  await bs?.stop();
   await publisher?.close();
-  await ns?.cleanup();
 });
 
-/** Waits until the service has taken in `accepted` bets and closed two more windows, and the clients have caught up. */
+/** Waits until the service has taken in `accepted` bets and closed two more windows, and the servers.clients have caught up. */
 async function settle(accepted: number, caughtUp: () => boolean): Promise<void> {
   const taken = () => {
     const s = bs.service.stats();
@@ -83,7 +79,7 @@ async function settle(accepted: number, caughtUp: () => boolean): Promise<void> 
   await waitFor(() => taken() >= accepted, 30_000, `bet-stream to take in ${accepted} bets`);
   const w = bs.service.stats().windows;
   await waitFor(() => bs.service.stats().windows >= w + 2, 10_000, "two more windows");
-  await waitFor(caughtUp, 10_000, "clients to receive what was published");
+  await waitFor(caughtUp, 10_000, "servers.clients to receive what was published");
 }
 
 describe("bet feed", () => {

@@ -21,8 +21,10 @@ import { startWalletWatcher, type RunningWatcher } from "./wallet";
 type Env = Record<string, string>;
 
 export interface ServersOptions<A extends string = never, G extends string = never> {
-  /** Apps to seed, in this order, by name: how many members each gets. */
-  apps?: Record<A, number>;
+  /** Apps to seed, in this order, by name: how many members each gets (and their unames' prefix). */
+  apps?: Record<A, number | { members: number; prefix: string }>;
+  /** A database of its own (chat gets one anyway). */
+  database?: boolean;
   /** Chat (and a database of its own) with these settings. */
   chat?: Env;
   /** Wallet-watcher with these settings. */
@@ -32,7 +34,7 @@ export interface ServersOptions<A extends string = never, G extends string = nev
   /** Gateways to start, by name: each one's settings. */
   gateways?: Record<G, Env>;
   /** Runs once the apps are seeded and the services started, before the gateways start. */
-  beforeGateways?(servers: Pick<Servers<A>, "ns" | "writer" | "apps">): Promise<void>;
+  beforeGateways?(servers: Pick<Servers<A>, "ns" | "writer" | "apps"> & { db?: TestDatabase }): Promise<void>;
 }
 
 export interface Servers<A extends string = never, G extends string = never> {
@@ -72,13 +74,17 @@ export async function startServers<A extends string = never, G extends string = 
     stoppers.push(() => ns.cleanup());
     const writer = await openDirectoryWriter(ns.nc, ns.names);
     const apps = {} as Record<A, SeededApp>;
-    for (const [name, members] of Object.entries(options.apps ?? {}) as [A, number][]) apps[name] = await seedApp(writer, members);
+    for (const [name, app] of Object.entries(options.apps ?? {}) as [A, number | { members: number; prefix: string }][]) {
+      apps[name] = typeof app === "number" ? await seedApp(writer, app) : await seedApp(writer, app.members, app.prefix);
+    }
     let db: TestDatabase | undefined;
     let chat: RunningChat | undefined;
-    if (options.chat) {
+    if (options.database || options.chat) {
       const database = (db = await createTestDatabase());
       stoppers.push(() => database.drop());
-      const service = (chat = await startChat(ns.nc, ns.namespace, database.url, options.chat));
+    }
+    if (options.chat) {
+      const service = (chat = await startChat(ns.nc, ns.namespace, db!.url, options.chat));
       stoppers.push(() => service.stop());
     }
     let watcher: RunningWatcher | undefined;
@@ -91,7 +97,7 @@ export async function startServers<A extends string = never, G extends string = 
       const service = (betStream = await startBetStream(ns.namespace, options.betStream));
       stoppers.push(() => service.stop());
     }
-    await options.beforeGateways?.({ ns, writer, apps });
+    await options.beforeGateways?.({ ns, writer, apps, db });
     const gateways = {} as Record<G, RunningGateway>;
     for (const [name, env] of Object.entries(options.gateways ?? {}) as [G, Env][]) {
       const gateway = (gateways[name] = await startGateway(ns.nc, ns.namespace, env));
