@@ -63,11 +63,11 @@ async function discover(): Promise<{ scenarios: Map<string, Scenario>; broken: s
   return { scenarios, broken };
 }
 
-/** The commit being measured, `+dirty` with uncommitted changes; null outside a git checkout. */
+/** The commit being measured, `+dirty` with uncommitted changes (other than earlier runs' records); null outside a git checkout. */
 function currentCommit(): string | null {
   try {
     const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).trim() !== "";
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/BENCHMARKS.md", ":!docs/benchmarks-history.json"], { cwd: root, encoding: "utf8" }).trim() !== "";
     return dirty ? `${commit}+dirty` : commit;
   } catch {
     return null;
