@@ -28,7 +28,7 @@
  * Gateways drop a second copy by the notification's `seq`.
  */
 import type { JetStreamClient, JetStreamManager, JsMsg, MsgRequest } from "@nats-io/jetstream";
-import { headers, type NatsConnection } from "@nats-io/transport-node";
+import { headers } from "@nats-io/transport-node";
 import { decode, encode, WalletEvent, type Names } from "@socketpot/contracts";
 import { KeyedQueue } from "./concurrency";
 import {
@@ -66,7 +66,6 @@ export function streamCursor(jsm: JetStreamManager, stream: string, allowDirect:
 }
 
 export type ProcessorDeps = {
-  nc: NatsConnection;
   js: JetStreamClient;
   names: Names;
   store: LedgerStore;
@@ -130,7 +129,7 @@ type Gate = (state: LedgerState, fromCache: boolean) => Promise<"open" | "held" 
 const HELD = Symbol("held");
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { nc, js, names, store, cursor, log, limits, epoch } = deps;
+  const { js, names, store, cursor, log, limits, epoch } = deps;
   const maxCasAttempts = deps.maxCasAttempts ?? 50;
   const knownLimit = deps.cacheSize ?? 10_000;
   const maxHeld = deps.maxHeld ?? 1_000;
@@ -247,13 +246,18 @@ export function createProcessor(deps: ProcessorDeps) {
    * again, oldest first, so a gateway always gets a user's notifications in order and drops
    * the copies by `seq`.
    */
-  function publishOutbox(state: LedgerState): void {
+  async function publishOutbox(state: LedgerState): Promise<void> {
     const key = ledgerKey(state.app_id, state.auth_id);
     const done = published.get(key) ?? 0;
     const fresh = state.outbox.filter((n) => n.change.seq > done);
     if (fresh.length === 0) return;
     const subject = names.fanout.deposits(state.app_id, state.auth_id);
-    for (const n of fresh) nc.publish(subject, encode(n));
+    // Published through JetStream and acknowledged by the deposits stream: a plain publish
+    // was lost when the NATS node it went to died (neither the gateways nor the stream got
+    // it, and this replica believed it sent). Gateways receive it like any publish; one not
+    // acknowledged fails the event, which is redelivered and published again (the msgID and
+    // the gateways' seq check drop the copies).
+    await Promise.all(fresh.map((n) => js.publish(subject, encode(n), { msgID: `${key}.${n.change.seq}` })));
     counters.notificationsPublished += fresh.length;
     publishedThrough(key, fresh[fresh.length - 1]!.change.seq);
   }
@@ -341,7 +345,7 @@ export function createProcessor(deps: ProcessorDeps) {
           const r = markHandled(s, position);
           return r.changed ? r.state : null;
         });
-        publishOutbox(committed.state);
+        await publishOutbox(committed.state);
         return "dead_lettered";
       }
       if (settled.kind === "ignored") {
@@ -350,7 +354,7 @@ export function createProcessor(deps: ProcessorDeps) {
         log.debug({ event_id: event.event_id, seq: msg.seq, type: event.type, outcome: settled.kind }, "wallet event processed");
       }
       // Also publishes what an earlier, interrupted run committed but did not publish.
-      publishOutbox(committed.state);
+      await publishOutbox(committed.state);
       switch (settled.kind) {
         case "applied":
           return "applied";

@@ -101,7 +101,6 @@ export function createWalletWatcherService({ config, nc, log, metrics: registry 
       const js = jetstream(nc);
       store = createKvLedgerStore(resources.kv, lastNotified(jsm, names, resources.notifications));
       processor = createProcessor({
-        nc,
         js,
         names,
         store,
