@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { servicePath, spawnGateway, spawnService, type ChildService } from "../support/gateway";
 import { createTestNamespace, type TestNamespace } from "../support/nats";
+import { opsUrlFrom, sampleMetric } from "../support/scrape";
 
 let ns: TestNamespace;
 let db: TestDatabase;
@@ -24,22 +25,11 @@ async function spawnWithOps(name: string, env: Record<string, string>, ready: Re
   const svc = await spawnService(servicePath(name), { SOCKETPOT_NAMESPACE: ns.namespace, OPS_PORT: "0", OPS_HOST: "127.0.0.1", ...env }, ready);
   children.push(svc);
   await waitFor(() => /serving \/healthz/.test(svc.output()), 10_000, `${name}'s ops endpoint`);
-  const line = svc.output().split("\n").find((l) => l.includes("serving /healthz"))!;
-  ops[name] = `http://127.0.0.1:${JSON.parse(line).port}`;
+  ops[name] = opsUrlFrom(svc.output())!;
 }
 
-/** The sum of a metric's samples whose labels include `labels`. */
-async function sample(name: string, metric: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${ops[name]}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    const m = /^([a-z_]+)(\{([^}]*)\})? ([-0-9.e+]+)$/.exec(line);
-    if (!m || m[1] !== metric) continue;
-    const have = Object.fromEntries([...(m[3] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
-  }
-  return sum;
-}
+/** The sum of a service's metric samples whose labels include `labels`. */
+const sample = (name: string, metric: string, labels: Record<string, string> = {}) => sampleMetric(ops[name]!, metric, labels);
 
 beforeAll(async () => {
   ns = await createTestNamespace();
