@@ -19,9 +19,9 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { createNames } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 import { applyMigrations, dropDatabase, ensureDatabase } from "@socketpot/chat";
+import { spawnChat } from "../lib/chat-child";
 import { GatewayEnv, createGatewayService } from "@socketpot/gateway";
 
-const CHAT_MAIN = fileURLToPath(new URL("../../services/chat/src/main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Measured {
@@ -82,37 +82,6 @@ function runClients(input: Record<string, unknown>): Promise<{ bare: Measured; f
   });
 }
 
-
-async function spawnChat(env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHAT_MAIN], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chat not ready:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("chat started")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    void exited.then(() => reject(new Error(`chat exited:\n${out}`)));
-  });
-  child.stdout.resume();
-  child.stderr.resume();
-  return {
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
 
 interface FullPath {
   url: string;

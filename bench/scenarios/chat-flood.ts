@@ -16,11 +16,11 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { io as connectIo, type Socket } from "socket.io-client";
 import { applyMigrations, dropDatabase, ensureDatabase } from "@socketpot/chat";
+import { spawnChat } from "../lib/chat-child";
 import { BENCH_APP_ID, BenchDirectory, natsUrl, startGatewayChild, type GatewayServer } from "../lib/gateway";
 import { Histogram } from "../lib/histogram";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CHAT_MAIN = fileURLToPath(new URL("../../services/chat/src/main.ts", import.meta.url));
 const FLOODER = fileURLToPath(new URL("../support/flood-client.ts", import.meta.url));
 const RSS_EVERY_MS = 250;
 
@@ -54,34 +54,6 @@ function meterOutput(child: ChildProcess, pattern: RegExp): { bytes: number; mat
       return meter.matches;
     },
     text: () => meter.tail,
-  };
-}
-
-async function spawnChat(env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHAT_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chat not ready:\n${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("chat started")) {
-        clearTimeout(timer);
-        child.stdout.off("data", onData);
-        child.stderr.off("data", onData);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    void exited.then(() => reject(new Error(`chat exited:\n${out}`)));
-  });
-  return {
-    child,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
   };
 }
 
