@@ -6,8 +6,8 @@
  * receives, and can hold them unanswered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Msg, Subscription } from "@nats-io/transport-node";
-import { encode } from "@socketpot/contracts";
+import type { Msg } from "@nats-io/transport-node";
+import { startChatStandIn, type ChatStandIn } from "../support/chat-stand-in";
 import { authenticate, record, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
 import { EDGE_LIMITS_OFF, startGateway, type RunningGateway } from "../support/gateway";
@@ -15,36 +15,27 @@ import { createTestNamespace, type TestNamespace } from "../support/nats";
 
 let ns: TestNamespace;
 let app: SeededApp;
-let standIn: Subscription[] = [];
+let standIn: ChatStandIn | undefined;
 let posts = 0;
 let hold = false;
 const held: Msg[] = [];
 const clients: AnyClient[] = [];
 const gateways: RunningGateway[] = [];
-const ok = (result: unknown) => encode({ ok: true, result });
-const message = { id: 1, channel: "lobby", text: "hi", created_at: new Date().toISOString(), user: { uname: "x", auth_id: 1, role: "MEMBER" } };
 
 beforeAll(async () => {
   ns = await createTestNamespace();
   app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 3);
-  standIn = [
-    ns.nc.subscribe(ns.names.rpc.chatJoin, { callback: (_e, m) => void m.respond(ok({ chat: { messages: [], userlist: {} } })) }),
-    ns.nc.subscribe(ns.names.rpc.chatLeave, { callback: (_e, m) => void m.respond(ok({})) }),
-    ns.nc.subscribe(ns.names.rpc.chatPost, {
-      callback: (_e, m) => {
-        posts++;
-        if (hold) held.push(m);
-        else m.respond(ok({ message }));
-      },
-    }),
-  ];
-  await ns.nc.flush();
+  standIn = await startChatStandIn(ns.nc, ns.names, (m, reply) => {
+    posts++;
+    if (hold) held.push(m);
+    else reply(m);
+  });
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
   for (const g of gateways) await g.stop();
-  for (const s of standIn) s.unsubscribe();
+  standIn?.stop();
   await ns?.cleanup();
 });
 
@@ -125,13 +116,13 @@ describe("edge limits", () => {
       await waitFor(() => held.length === 3, 5_000, "three held posts");
       expect(await postsSince(before)).toBe(3);
       hold = false;
-      for (const m of held.splice(0)) m.respond(ok({ message }));
+      for (const m of held.splice(0)) standIn!.reply(m);
       expect(await Promise.all([...pendingA, pendingB])).toEqual(["ok", "ok", "ok"]);
       // Answered events are released: the socket may send again.
       expect(await post(a, "a4")).toBe("ok");
     } finally {
       hold = false;
-      for (const m of held.splice(0)) m.respond(ok({ message }));
+      for (const m of held.splice(0)) standIn!.reply(m);
     }
   });
 

@@ -11,6 +11,7 @@ import { startBetStream, type RunningBetStream } from "../support/bet-stream";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { startNatsCluster, type NatsCluster } from "../support/nats-cluster";
 import { uniqueNamespace } from "../support/nats";
+import { waitFor } from "../support/clients";
 import { startWalletWatcher, type RunningWatcher } from "../support/wallet";
 
 let cluster: NatsCluster;
@@ -43,10 +44,16 @@ describe("JetStream replicas", () => {
     stops.push(() => bets.stop());
 
     const jsm = await jetstreamManager(nc);
-    const replicas: Record<string, number> = {};
-    for await (const s of jsm.streams.list()) {
-      if (s.config.name.includes(namespace)) replicas[s.config.name] = s.config.num_replicas;
-    }
+    const listed = async () => {
+      const replicas: Record<string, number> = {};
+      for await (const s of jsm.streams.list()) {
+        if (s.config.name.includes(namespace)) replicas[s.config.name] = s.config.num_replicas;
+      }
+      return replicas;
+    };
+    // A stream being moved to more replicas can be missing from a listing for a moment.
+    let replicas: Record<string, number> = {};
+    await waitFor(async () => Object.keys((replicas = await listed())).length >= 6, 10_000, "every stream in the listing").catch(() => undefined);
     expect(replicas).toEqual({
       [names.upstream.walletStream]: 3,
       [names.upstream.walletDeadLetterStream]: 3,

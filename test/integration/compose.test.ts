@@ -6,7 +6,7 @@
  * (test/compose/engine.ts); the static checks of the file always run.
  */
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../support/ports";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { connectClient, connected, once, request, type AnyClient } from "../support/clients";
@@ -112,16 +112,6 @@ async function timed(name: string, fn: () => unknown | Promise<unknown>): Promis
   timings[name] = (Date.now() - t0) / 1000;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function authed(appId: number, token: string): Promise<{ client: AnyClient; res: any }> {
   const client = connectClient(`http://127.0.0.1:${port}`);

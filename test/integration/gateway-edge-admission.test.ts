@@ -5,8 +5,7 @@
  * Chat here is a stand-in on real NATS that counts the posts it receives.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Subscription } from "@nats-io/transport-node";
-import { encode } from "@socketpot/contracts";
+import { startChatStandIn, type ChatStandIn } from "../support/chat-stand-in";
 import type { AdmissionRequest, EventAdmission } from "@socketpot/gateway";
 import { authenticate, once, request, waitFor, type AnyClient } from "../support/clients";
 import { openDirectoryWriter, seedApp, type SeededApp } from "../support/directory";
@@ -16,7 +15,7 @@ import { createTestNamespace, type TestNamespace } from "../support/nats";
 let ns: TestNamespace;
 let gw: RunningGateway;
 let app: SeededApp;
-let standIn: Subscription[] = [];
+let standIn: ChatStandIn | undefined;
 let posts = 0;
 const clients: AnyClient[] = [];
 const asked: AdmissionRequest[] = [];
@@ -37,26 +36,17 @@ const admission: EventAdmission = {
 beforeAll(async () => {
   ns = await createTestNamespace();
   app = await seedApp(await openDirectoryWriter(ns.nc, ns.names), 1);
-  const ok = (result: unknown) => encode({ ok: true, result });
-  const message = { id: 1, channel: "lobby", text: "hi", created_at: new Date().toISOString(), user: { uname: "x", auth_id: 1, role: "MEMBER" } };
-  standIn = [
-    ns.nc.subscribe(ns.names.rpc.chatJoin, { callback: (_e, m) => void m.respond(ok({ chat: { messages: [], userlist: {} } })) }),
-    ns.nc.subscribe(ns.names.rpc.chatLeave, { callback: (_e, m) => void m.respond(ok({})) }),
-    ns.nc.subscribe(ns.names.rpc.chatPost, {
-      callback: (_e, m) => {
-        posts++;
-        m.respond(ok({ message }));
-      },
-    }),
-  ];
-  await ns.nc.flush();
+  standIn = await startChatStandIn(ns.nc, ns.names, (m, reply) => {
+    posts++;
+    reply(m);
+  });
   gw = await startGateway(ns.nc, ns.namespace, {}, { admission });
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await gw?.stop();
-  for (const s of standIn) s.unsubscribe();
+  standIn?.stop();
   await ns?.cleanup();
 });
 
