@@ -6,15 +6,17 @@
  * versions, date, commit, exact command, machine load) and adds the run to
  * docs/benchmarks-history.json (lib/record.ts). Runner flags: --out <file> (default
  * docs/BENCHMARKS.md), --history <file> (default docs/benchmarks-history.json), --no-write
- * (print only), --max-seconds <n> (deadline per scenario, default 1800). Every other flag
- * is passed to the scenario.
+ * (print only), --max-seconds <n> (deadline per scenario, default 1800), --require-quiet
+ * (refuse to start a scenario while the 1-minute load is above 1.5). Every run records the
+ * load before and after (lib/load-gate.ts); a run that started above 1.5 is marked as not
+ * comparable in its record. Every other flag is passed to the scenario.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { collectFacts, type Facts } from "./lib/facts";
+import { judgeLoad, readLoad, refusal } from "./lib/load-gate";
 import { withLatestRun, withRun, runSection, type BenchHistory, type BenchRun } from "./lib/record";
 import { isScenario, type Scenario, type ScenarioResult } from "./lib/types";
 
@@ -75,6 +77,7 @@ function currentCommit(): string | null {
 }
 
 function benchRun(scenario: string, result: ScenarioResult, facts: Facts, command: string, seconds: number, load: BenchRun["load"]): BenchRun {
+  const verdict = judgeLoad(load.before, load.after);
   return {
     scenario,
     title: result.title,
@@ -85,8 +88,9 @@ function benchRun(scenario: string, result: ScenarioResult, facts: Facts, comman
     versions: `Node ${facts.node}, socket.io ${facts.socketIo}, socket.io-client ${facts.socketIoClient}, @nats-io/transport-node ${facts.natsClient}, NATS server ${facts.natsServer}`,
     seconds: Math.round(seconds * 10) / 10,
     load,
+    quiet: verdict.quiet,
     rows: result.rows,
-    notes: result.notes ?? [],
+    notes: [...(verdict.note ? [verdict.note] : []), ...(result.notes ?? [])],
   };
 }
 
@@ -95,10 +99,6 @@ function record(run: BenchRun, out: string, historyFile: string): void {
   writeFileSync(out, withLatestRun(existsSync(out) ? readFileSync(out, "utf8") : "", run));
   const history: BenchHistory = existsSync(historyFile) ? (JSON.parse(readFileSync(historyFile, "utf8")) as BenchHistory) : { method_changes: [], runs: [] };
   writeFileSync(historyFile, `${JSON.stringify(withRun(history, run), null, 2)}\n`);
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
 }
 
 function withDeadline<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
@@ -133,13 +133,19 @@ async function main(): Promise<number> {
   const maxSeconds = Number(flags["max-seconds"] ?? 1800);
   const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
   const command = `npm run bench -- ${argv.join(" ")}`.trim();
-  const scenarioFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !["out", "history", "no-write", "max-seconds"].includes(k)));
+  const scenarioFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !["out", "history", "no-write", "max-seconds", "require-quiet"].includes(k)));
   let failures = 0;
 
   for (const scenario of chosen) {
     console.error(`[bench] ${scenario.name}: ${scenario.description}`);
+    const loadBefore = readLoad();
+    const refused = flags["require-quiet"] !== undefined ? refusal(loadBefore) : undefined;
+    if (refused) {
+      failures += 1;
+      console.error(`[bench] ${scenario.name}: ${refused}`);
+      continue;
+    }
     const started = performance.now();
-    const loadBefore = os.loadavg();
     let result: ScenarioResult;
     try {
       result = await withDeadline(scenario.run({ ...scenarioFlags }), maxSeconds, scenario.name);
@@ -150,7 +156,7 @@ async function main(): Promise<number> {
     }
     const seconds = (performance.now() - started) / 1000;
     const facts = await collectFacts(natsUrl);
-    const load = { before: round1(loadBefore[0]!), after: round1(os.loadavg()[0]!) };
+    const load = { before: Math.round(loadBefore * 100) / 100, after: Math.round(readLoad() * 100) / 100 };
     const run = benchRun(scenario.name, result, facts, command, seconds, load);
     console.log(runSection(run));
     if (write) {

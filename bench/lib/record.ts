@@ -18,6 +18,8 @@ export interface BenchRun {
   seconds: number;
   /** 1-min load average before and after the run: every process on the machine shares its cores. */
   load: { before: number; after: number };
+  /** False when the run started above the quiet-load limit (lib/load-gate.ts): its figures are not comparable. Absent in runs recorded before the gate. */
+  quiet?: boolean;
   rows: ScenarioResult["rows"];
   notes: string[];
 }
@@ -65,7 +67,7 @@ export function runSection(run: BenchRun): string {
     `- Command: \`${run.command}\``,
     `- Machine: ${run.machine}`,
     `- Versions: ${run.versions}`,
-    `- Run time: ${run.seconds.toFixed(1)} s; 1-min load average ${run.load.before.toFixed(1)} before, ${run.load.after.toFixed(1)} after (every process on the machine shares its cores)`,
+    `- Run time: ${run.seconds.toFixed(1)} s; 1-min load average ${run.load.before.toFixed(1)} before, ${run.load.after.toFixed(1)} after (every process on the machine shares its cores)${run.quiet === false ? "; NOT a quiet run (started above 1.5): figures not comparable" : ""}`,
     "",
     markdownTable(run.rows),
   ];
