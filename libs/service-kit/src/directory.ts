@@ -7,6 +7,7 @@ import { Kvm, type KV, KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { ensureReplicas, kvStream } from "./replicas";
+import type { DirectGets } from "./direct-get";
 import type { z } from "zod";
 import {
   ApiKeyRecord,
@@ -31,12 +32,44 @@ export async function openDirectoryBucket(nc: NatsConnection, names: Names, repl
   return kv;
 }
 
-async function getJson<S extends z.ZodType>(kv: KV, key: string, schema: S): Promise<z.output<S> | undefined> {
-  const entry = await kv.get(key);
-  if (!entry || entry.operation !== "PUT" || entry.length === 0) return undefined;
+/**
+ * How the reader gets one key's current value: undefined when the key is missing, deleted
+ * or empty. The default is `kv.get`; the gateway's auth path uses direct gets (directKeys).
+ */
+export type KeyRead = (key: string) => Promise<Uint8Array | undefined>;
+
+export function kvKeyRead(kv: KV): KeyRead {
+  return async (key) => {
+    const entry = await kv.get(key);
+    return !entry || entry.operation !== "PUT" || entry.length === 0 ? undefined : entry.value;
+  };
+}
+
+/**
+ * KeyRead over direct gets (one subscription, no Error per request: see DirectGets). The
+ * bucket must allow direct gets (`kv.status()`'s stream config `allow_direct`).
+ */
+export function directKeyRead(gets: DirectGets, bucket: string): KeyRead {
+  const stream = `KV_${bucket}`;
+  return async (key) => {
+    const reply = await gets.last(stream, `$KV.${bucket}.${key}`);
+    if (!reply.found) {
+      if (reply.reason === "no-stream") throw new Error(`directory bucket ${bucket} is not reachable`);
+      return undefined;
+    }
+    const op = reply.header("KV-Operation");
+    return op === "DEL" || op === "PURGE" || reply.data.length === 0 ? undefined : reply.data;
+  };
+}
+
+const decoder = new TextDecoder();
+
+async function getJson<S extends z.ZodType>(read: KeyRead, key: string, schema: S): Promise<z.output<S> | undefined> {
+  const value = await read(key);
+  if (value === undefined) return undefined;
   let raw: unknown;
   try {
-    raw = entry.json();
+    raw = JSON.parse(decoder.decode(value));
   } catch {
     throw new Error(`directory entry ${key} is not JSON`);
   }
@@ -53,25 +86,32 @@ export interface ResolvedUser {
 }
 
 export class DirectoryReader {
-  constructor(readonly kv: KV) {}
+  protected readonly read: KeyRead;
+
+  constructor(
+    readonly kv: KV,
+    read?: KeyRead,
+  ) {
+    this.read = read ?? kvKeyRead(kv);
+  }
 
   getApp(appId: number): Promise<AppRecord | undefined> {
-    return getJson(this.kv, directoryKeys.app(appId), AppRecord);
+    return getJson(this.read, directoryKeys.app(appId), AppRecord);
   }
 
   getUser(authId: number): Promise<UserRecord | undefined> {
-    return getJson(this.kv, directoryKeys.user(authId), UserRecord);
+    return getJson(this.read, directoryKeys.user(authId), UserRecord);
   }
 
   async findUserByUname(uname: string): Promise<UserRecord | undefined> {
-    const ref = await getJson(this.kv, directoryKeys.uname(uname), UnameRecord);
+    const ref = await getJson(this.read, directoryKeys.uname(uname), UnameRecord);
     return ref ? this.getUser(ref.auth_id) : undefined;
   }
 
   /** OWNER for the app's owner, MOD for its staff, else MEMBER. */
   async roleOf(app: AppRecord, authId: number): Promise<Role> {
     if (app.owner_auth_id === authId) return "OWNER";
-    const staff = await getJson(this.kv, directoryKeys.staff(app.id, authId), StaffRecord);
+    const staff = await getJson(this.read, directoryKeys.staff(app.id, authId), StaffRecord);
     return staff ? "MOD" : "MEMBER";
   }
 
@@ -86,7 +126,7 @@ export class DirectoryReader {
    */
   async resolveToken(app: AppRecord, token: string, now = Date.now()): Promise<ResolvedUser | undefined> {
     const hash = tokenHash(token);
-    const record = await getJson(this.kv, directoryKeys.token(hash), TokenRecord);
+    const record = await getJson(this.read, directoryKeys.token(hash), TokenRecord);
     if (!record || record.app_id !== app.id) return undefined;
     const expiresAt = record.expires_at === null ? null : Date.parse(record.expires_at);
     if (expiresAt !== null && expiresAt <= now) return undefined;
@@ -99,7 +139,7 @@ export class DirectoryReader {
     for await (const key of await this.kv.keys(`${prefix}>`)) keys.push(key);
     const out: Array<{ key: string; value: z.output<S> }> = [];
     for (const key of keys) {
-      const value = await getJson(this.kv, key, schema);
+      const value = await getJson(this.read, key, schema);
       if (value !== undefined) out.push({ key, value });
     }
     return out;
@@ -126,7 +166,7 @@ export class DirectoryReader {
 
   /** The record of an API key's hash; undefined when there is no such key (or it was revoked). */
   getApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    return getJson(this.kv, directoryKeys.apiKey(hash), ApiKeyRecord);
+    return getJson(this.read, directoryKeys.apiKey(hash), ApiKeyRecord);
   }
 
   /** Every live API key's record with its hash (the raw key is never stored), oldest first. */
@@ -152,7 +192,7 @@ export class DirectoryReader {
     return this.watchPrefix(directoryKeys.apiKeysPrefix, (hash) => onChanged(hash), opts);
   }
 
-  private async watchPrefix(prefix: string, onChange: (suffix: string, deleted: boolean) => void, opts: WatchOptions): Promise<() => void> {
+  protected async watchPrefix(prefix: string, onChange: (suffix: string, deleted: boolean) => void, opts: WatchOptions): Promise<() => void> {
     const iter = await this.kv.watch({ key: `${prefix}>`, include: KvWatchInclude.UpdatesOnly });
     let stopped = false;
     void (async () => {
@@ -361,7 +401,7 @@ export class DirectoryWriter extends DirectoryReader {
       await this.createKey(key, JSON.stringify(record), "the token exists");
     } catch (err) {
       if (!(err instanceof DirectoryConflictError)) throw err;
-      const existing = await getJson(this.kv, key, TokenRecord);
+      const existing = await getJson(this.read, key, TokenRecord);
       if (existing?.app_id !== record.app_id || existing.auth_id !== record.auth_id || existing.expires_at !== null || record.expires_at !== null) throw err;
     }
     return record;

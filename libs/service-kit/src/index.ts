@@ -17,3 +17,5 @@ export * from "./readiness";
 export * from "./ops-http";
 export * from "./throttled-log";
 export * from "./replicas";
+export * from "./direct-get";
+export * from "./directory-cache";

@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { createNames, rpcCatalogue, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
-import { AppCache, DirectoryReader, createRpcClient, onceStop, openDirectoryBucket, type Registry } from "@socketpot/service-kit";
+import { createNames, rpcCatalogue, type AppRecord, type ClientToServerEvents, type ServerToClientEvents } from "@socketpot/contracts";
+import { DirectGets, DirectoryCache, createRpcClient, directKeyRead, kvKeyRead, onceStop, openDirectoryBucket, type Registry } from "@socketpot/service-kit";
 import type { GatewayConfig } from "./config";
 import { createAppRooms } from "./app-rooms";
 import type { EventAdmission } from "./event-admission";
@@ -66,7 +66,8 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
   const rpc = createRpcClient(nc, log, config.RPC_TIMEOUT_MS);
   const tokens = new TokenSockets();
   const health = new LoopHealth(log);
-  let directory: DirectoryReader | undefined;
+  let directory: DirectoryCache | undefined;
+  let gets: DirectGets | undefined;
   let stopping = false;
   let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
   let stopWatch: (() => void) | undefined;
@@ -109,16 +110,31 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     ready,
     async start() {
       const kv = await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS);
-      const reader = new DirectoryReader(kv);
+      // Auth reads tokens and users with direct gets (no Error built per request), when the
+      // bucket allows them; apps and staff come from memory, kept current by KV watches.
+      const direct = (await kv.status()).streamInfo.config.allow_direct;
+      if (direct) gets = new DirectGets(nc, config.RPC_TIMEOUT_MS);
+      const reader = new DirectoryCache(kv, gets ? directKeyRead(gets, names.directoryBucket) : kvKeyRead(kv));
       directory = reader;
-      stopWatch = await reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {
-        onError: (err) => log.error({ err }, "token revocation failed"),
-        onEnded: (err) => health.died("directory revocation watch", err),
-      });
-      const apps = new AppCache(reader);
+      const [stopRevocations] = await Promise.all([
+        reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {
+          onError: (err) => log.error({ err }, "token revocation failed"),
+          onEnded: (err) => health.died("directory revocation watch", err),
+        }),
+        reader.start({
+          nc,
+          onError: (err) => log.error({ err }, "directory cache watch failed"),
+          onEnded: (err) => log.warn({ err }, "directory cache watch ended; apps and staff are read for every auth"),
+        }),
+      ]);
+      stopWatch = () => {
+        stopRevocations();
+        reader.stop();
+        gets?.close();
+      };
       const sessionDeps = {
         features,
-        directory: { app: (appId: number) => apps.get(appId), resolveToken: reader.resolveToken.bind(reader) },
+        directory: { app: (appId: number) => reader.getApp(appId), resolveToken: (app: AppRecord, token: string) => reader.resolveToken(app, token) },
         relay,
         appRooms,
         tokens,

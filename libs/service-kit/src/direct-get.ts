@@ -1,0 +1,108 @@
+/**
+ * JetStream direct gets (`$JS.API.DIRECT.GET.<stream>.<subject>`, the newest message on a
+ * subject) over one subscription per connection, for hot paths such as the gateway's auth.
+ *
+ * `kv.get` goes through nats-core's muxed request, which builds an `Error` with a stack trace
+ * for every request, answered or not (RequestOne.cancel rejects its already settled promise
+ * with a new RequestError), even with `noAsyncTraces`. Here a request is a publish with a
+ * reply subject under this reader's inbox and an entry in a Map; an Error is built only for
+ * a request that fails. Timeouts are checked by one sweep timer while requests are pending.
+ */
+import { createInbox, Empty, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+
+export type DirectReply =
+  | { found: true; data: Uint8Array; header(name: string): string }
+  /** 404: the stream has no message on the subject. */
+  | { found: false; reason: "no-message" }
+  /**
+   * 503: no responders. (A stream that does not exist is not one: JetStream's API ignores
+   * the request and it times out.)
+   */
+  | { found: false; reason: "no-stream" };
+
+interface Pending {
+  resolve(reply: DirectReply): void;
+  reject(err: Error): void;
+  deadline: number;
+}
+
+export class DirectGets {
+  private readonly inbox: string;
+  private readonly pending = new Map<number, Pending>();
+  private readonly sub: Subscription;
+  private next = 0;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs = 5_000,
+    private readonly apiPrefix = "$JS.API",
+  ) {
+    this.inbox = createInbox();
+    this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answer(msg)) });
+    void this.sub.closed.then(() => this.failAll(new Error("direct get subscription closed")));
+  }
+
+  /** The newest message on `subject` in `stream`. */
+  last(stream: string, subject: string): Promise<DirectReply> {
+    const id = ++this.next;
+    const reply = `${this.inbox}.${id}`;
+    return new Promise<DirectReply>((resolve, reject) => {
+      if (this.nc.isClosed()) return reject(new Error("NATS connection closed"));
+      this.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      this.sweeper ??= setInterval(() => this.sweep(), Math.max(50, this.timeoutMs / 4)).unref();
+      try {
+        this.nc.publish(`${this.apiPrefix}.DIRECT.GET.${stream}.${subject}`, Empty, { reply });
+      } catch (err) {
+        this.settle(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+    this.failAll(new Error("direct gets closed"));
+  }
+
+  private answer(msg: Msg): void {
+    const id = Number(msg.subject.slice(this.inbox.length + 1));
+    const p = this.settle(id);
+    if (!p) return;
+    const code = msg.headers?.code ?? 0;
+    if (code === 0) {
+      const headers = msg.headers;
+      p.resolve({ found: true, data: msg.data, header: (name) => headers?.get(name) ?? "" });
+    } else if (code === 404) p.resolve({ found: false, reason: "no-message" });
+    else if (code === 503) p.resolve({ found: false, reason: "no-stream" });
+    else p.reject(new Error(`direct get failed: ${code} ${msg.headers?.description ?? ""}`.trim()));
+  }
+
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    if (this.pending.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+    return p;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.settle(id);
+      p.reject(new Error(`direct get timed out after ${this.timeoutMs} ms`));
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
+  }
+}
