@@ -2,7 +2,8 @@
  * Deposit notifications at live rates: publish -> socket latency through wallet-watcher and
  * the gateway, next to a plain NATS publish -> socket.io emit relay in the same run.
  *
- *   npm run bench -- deposit-latency [--users 1000] [--rates 100,1000,2000] [--seconds 5] [--concurrency N] [--nats URL]
+ *   npm run bench -- deposit-latency [--users 1000] [--rates 100,1000,2000] [--seconds 5] [--concurrency N]
+ *     [--nats URL] [--nats-monitor http://127.0.0.1:8222] [--nats-pid PID]
  *
  * `--users` DEPOSITS sockets connect through a gateway and as many to the plain relay (each a
  * child process, like the watcher). At each rate, deposit_seen events are published live
@@ -10,11 +11,15 @@
  * from the publish call to the socket's `unconfirmed_balance_change`. The plain relay (core
  * NATS publish -> emit to the user's room) gets the same count at the same rate, half right
  * before and half right after, so both see the same machine load.
+ * Per rate it also reports what load hardly changes: CPU time per event of the watcher and
+ * the gateway (and of the NATS server with `--nats-pid`), and with `--nats-monitor` the
+ * messages the watcher's connection sent to and got from NATS per event (round trips).
  * `BENCH_WATCHER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR"` profiles the watcher.
  * Everything is on loopback, in a random namespace that is deleted afterwards.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -22,6 +27,7 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { createNames, encode, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 import { publishWalletEvent } from "@socketpot/simulator";
+import { connMessages, cpuMs, perEvent } from "../lib/proc-usage";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEADLINE_MS = 100_000;
@@ -178,6 +184,8 @@ export default {
     const seconds = intArg(args, "seconds", 5, 1, 30);
     const concurrency = args.concurrency === undefined ? undefined : String(intArg(args, "concurrency", 32, 1, 1024));
     const natsUrl = args.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+    const natsMonitor = args["nats-monitor"];
+    const natsPid = args["nats-pid"] === undefined ? undefined : intArg(args, "nats-pid", 0, 1, 2 ** 31);
     const namespace = `bench_${randomBytes(4).toString("hex")}`;
     const names = createNames(namespace);
     const nc = await connect({ servers: natsUrl, name: "bench-deposit-latency" });
@@ -277,18 +285,47 @@ export default {
         "p99 ms": ms(percentile(m.sorted, 99)),
         "max ms": ms(m.sorted.at(-1) ?? NaN),
       });
+      const watcherConn = "socketpot-wallet-watcher";
+      const usage = async () => ({
+        watcher: cpuMs(watcher.proc.pid),
+        gateway: cpuMs(gateway.proc.pid),
+        nats: cpuMs(natsPid),
+        conns: await connMessages(natsMonitor, [watcherConn]),
+      });
+      type Usage = Awaited<ReturnType<typeof usage>>;
+      const costs = (a: Usage, b: Usage, events: number): Record<string, number> => {
+        const out: Record<string, number | undefined> = {
+          "watcher CPU us/event": perEvent(a.watcher, b.watcher, events, 1000),
+          "gateway CPU us/event": perEvent(a.gateway, b.gateway, events, 1000),
+          "NATS CPU us/event": perEvent(a.nats, b.nats, events, 1000),
+          "watcher msgs to NATS/event": perEvent(a.conns?.get(watcherConn)?.sent, b.conns?.get(watcherConn)?.sent, events),
+          "watcher msgs from NATS/event": perEvent(a.conns?.get(watcherConn)?.received, b.conns?.get(watcherConn)?.received, events),
+        };
+        return Object.fromEntries(Object.entries(out).filter((e): e is [string, number] => e[1] !== undefined));
+      };
       let ceiling: number | undefined;
+      /** The highest rate measured below the ceiling. */
+      let below: number | undefined;
       for (const rate of rates) {
         // Interleaved: the plain relay right before and after, on the same machine load.
         const half = Math.ceil((rate * seconds) / 2);
         const plainBefore = await plainRun(rate, half);
+        const load = os.loadavg()[0]!;
+        const u0 = await usage();
         const w = await watcherRun(rate);
+        const u1 = await usage();
         const plainAfter = await plainRun(rate, half);
         const plain = { sorted: [...plainBefore.sorted, ...plainAfter.sorted].sort((a, b) => a - b), lost: plainBefore.lost + plainAfter.lost, seconds: 0 };
-        const wr = row("wallet event -> watcher -> gateway -> socket", rate, w);
+        const events = w.sorted.length + w.lost;
+        const wr = {
+          ...row("wallet event -> watcher -> gateway -> socket", rate, w),
+          "load 1m": Number(load.toFixed(1)),
+          ...costs(u0, u1, events),
+        };
         const pr = row("plain NATS publish -> socket.io emit", rate, plain);
         rows.push(wr, pr, { path: "ratio watcher / plain", "events/s": rate, "p50 ms": ms(wr["p50 ms"] / pr["p50 ms"]), "p99 ms": ms(wr["p99 ms"] / pr["p99 ms"]) });
         if (ceiling === undefined && (wr["p99 ms"] > 100 || w.lost > 0)) ceiling = rate;
+        else if (ceiling === undefined) below = rate;
       }
       return {
         title: "Deposit notifications: publish -> socket latency at live rates",
@@ -297,7 +334,8 @@ export default {
           `${usersN} users, one DEPOSITS socket each on the gateway and one per user on the plain relay; at each rate ${seconds} s of deposit_seen events published live (JetStream publish with ack, as Moneypot does), each the next user's; the plain relay gets the same count at the same rate (half before, half after the watcher run) to the same number of sockets.`,
           ceiling === undefined
             ? `p99 stayed at or under 100 ms at every rate measured (${rates.join(", ")}/s): the watcher's ceiling is above ${rates.at(-1)}/s here.`
-            : `The watcher's ceiling here (first rate with p99 above 100 ms or a notification lost): ${ceiling}/s.`,
+            : `The watcher's ceiling here (p99 crosses 100 ms, or a notification is lost): between ${below === undefined ? "0" : `${below}/s`} and ${ceiling}/s.`,
+          "CPU us/event: CPU time (user + system, /proc) the process used during the watcher run, per event (10 ms resolution); NATS only with --nats-pid. Msgs to/from NATS per event: what the watcher's connection sent and got (server's /connz, with --nats-monitor): requests, publishes, acks and their replies. load 1m: the 1-min load average as the rate started.",
           "Watcher path per event: JetStream publish with ack, durable pull consumer, order check (direct get), one KV CAS write (the state read is cached per user; published outbox entries leave with the next write), fan-out publish (kept by the deposits stream), gateway validation + seq policy + emit.",
           "Watcher, gateway and plain relay each run as a child process on loopback NATS; latency is measured in the client process from the publish call to the socket event; every process shares the machine's 2 cores.",
         ],

@@ -14,8 +14,10 @@
  * A stored ledger that no longer validates is dead-lettered the same way and replaced.
  *
  * Order gate: the ledger records up to which stream sequence the user's subject is handled.
- * A message is applied only when no earlier message of that subject is still unhandled
- * (asked of the stream with `next_by_subj`); otherwise it is held in memory (unacked, kept
+ * A message is applied only when no earlier message of that subject is still unhandled:
+ * known from this replica's own deliveries when it has seen every delivery since that
+ * subject's previous message (`DeliveryTrail`), else asked of the stream with
+ * `next_by_subj` (one round trip). Otherwise it is held in memory (unacked, kept
  * alive with `working()`, not occupying a concurrency slot) and retried when this replica
  * handles an earlier message of that user, or on a timer (20 ms, backing off to 1 s while
  * nothing moves) when another replica may have.
@@ -31,6 +33,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg, MsgRequest } from "@nats
 import { headers } from "@nats-io/transport-node";
 import { decode, encode, WalletEvent, type Names } from "@socketpot/contracts";
 import { KeyedQueue } from "./concurrency";
+import { DeliveryTrail } from "./delivery-trail";
 import {
   apply,
   handledThrough,
@@ -80,6 +83,8 @@ export type ProcessorDeps = {
   maxCasAttempts?: number;
   /** Users whose last known state is kept in memory to save a KV read. */
   cacheSize?: number;
+  /** Subjects whose last delivery is remembered to save the order check's stream read. */
+  trailSize?: number;
   /** Messages held in memory at most; beyond, a held message is nak'ed with a delay. */
   maxHeld?: number;
   /** How often held messages are re-checked for another replica's progress. */
@@ -103,6 +108,8 @@ export type Counters = {
   notificationsPublished: number;
   casConflicts: number;
   failures: number;
+  /** Order checks that asked the stream (the deliveries did not tell). */
+  orderReads: number;
 };
 
 export const emptyCounters = (): Counters => ({
@@ -115,6 +122,7 @@ export const emptyCounters = (): Counters => ({
   notificationsPublished: 0,
   casConflicts: 0,
   failures: 0,
+  orderReads: 0,
 });
 
 const MAX_ERROR_HEADER = 512;
@@ -135,6 +143,12 @@ export function createProcessor(deps: ProcessorDeps) {
   const maxHeld = deps.maxHeld ?? 1_000;
   const holdRecheckMs = deps.holdRecheckMs ?? 20;
   const queue = new KeyedQueue();
+  const trail = new DeliveryTrail(deps.trailSize ?? 100_000);
+  /**
+   * Per delivered message, the stream sequence of its subject's previous message when the
+   * deliveries tell it (`DeliveryTrail`); kept while the message is in flight or held.
+   */
+  const previous = new WeakMap<JsMsg, number>();
   const counters = emptyCounters();
   /** Held messages per user key, lowest stream sequence first. */
   const held = new Map<string, JsMsg[]>();
@@ -228,11 +242,22 @@ export function createProcessor(deps: ProcessorDeps) {
     }
   }
 
-  /** Opens when no message of `subject` before `seq` is unhandled by the ledger. */
-  function orderGate(subject: string, seq: number, stalled: boolean): Gate {
+  /**
+   * Opens when no message of `msg`'s subject before it is unhandled by the ledger: when the
+   * previous one is known from the deliveries, without asking the stream.
+   */
+  function orderGate(msg: JsMsg, stalled: boolean): Gate {
+    const { subject, seq } = msg;
+    const before = previous.get(msg);
     return async (state, fromCache) => {
       const through = handledThrough(state, epoch);
       if (seq <= through || stalled) return "open";
+      if (before !== undefined) {
+        if (before <= through) return "open";
+        // That message is not handled yet, by this state: a cached one may just be behind.
+        return fromCache ? "stale" : "held";
+      }
+      counters.orderReads++;
       const next = await cursor.nextSeq(subject, through + 1);
       if (next === null || next >= seq) return "open";
       // A cached state may simply be behind another replica's writes: check the KV first.
@@ -304,7 +329,7 @@ export function createProcessor(deps: ProcessorDeps) {
       return "dead_lettered";
     }
     return queue.run(ledgerKey(owner.app_id, owner.auth_id), async () => {
-      const opened = await update(owner.app_id, owner.auth_id, () => null, orderGate(msg.subject, msg.seq, stalled));
+      const opened = await update(owner.app_id, owner.auth_id, () => null, orderGate(msg, stalled));
       if (opened === HELD) return "held";
       await deadLetter(msg, error);
       await update(owner.app_id, owner.auth_id, (s) => {
@@ -335,7 +360,7 @@ export function createProcessor(deps: ProcessorDeps) {
           outcome = r.outcome;
           return r.changed ? r.state : null;
         },
-        orderGate(msg.subject, msg.seq, stalled),
+        orderGate(msg, stalled),
       );
       if (committed === HELD) return "held";
       const settled = outcome as Outcome;
@@ -485,8 +510,20 @@ export function createProcessor(deps: ProcessorDeps) {
 
   return {
     counters,
-    /** Settles one delivered message (ack, hold or nak); never throws. */
-    handle: (msg: JsMsg) => settle(msg, false),
+    /**
+     * Settles one delivered message (ack, hold or nak); never throws. Call it for every
+     * delivery, in the order they arrive.
+     */
+    handle: (msg: JsMsg) => {
+      const before = trail.observe({
+        subject: msg.subject,
+        streamSequence: msg.seq,
+        deliverySequence: msg.info.deliverySequence,
+        deliveryCount: msg.info.deliveryCount,
+      });
+      if (before !== undefined) previous.set(msg, before);
+      return settle(msg, false);
+    },
     get heldCount(): number {
       return heldCount;
     },
