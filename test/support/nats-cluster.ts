@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { freePort } from "./ports";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 
 export const NATS_SERVER = process.env.SOCKETPOT_NATS_SERVER ?? "/usr/sbin/nats-server";
@@ -27,8 +27,8 @@ export interface NatsCluster {
   urls: string;
   kill(name: string): Promise<void>;
   start(name: string): Promise<void>;
-  /** A connection to the given nodes (default all). */
-  connect(nodes?: ClusterNode[], name?: string): Promise<NatsConnection>;
+  /** A connection to the given nodes (default all), with `options` on top of the defaults. */
+  connect(nodes?: ClusterNode[], name?: string, options?: ConnectionOptions): Promise<NatsConnection>;
   stop(): Promise<void>;
 }
 
@@ -71,9 +71,9 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       await startNode(name);
       await jetStreamReady([state.find((s) => s.name === name)!]);
     },
-    connect(only = state.filter((n) => n.running), name = "socketpot-cluster-test") {
+    connect(only = state.filter((n) => n.running), name = "socketpot-cluster-test", options = {}) {
       // In the order given: the first node is the one the connection uses while it runs.
-      return connect({ servers: only.map((n) => n.url), name, noRandomize: true, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
+      return connect({ servers: only.map((n) => n.url), name, noRandomize: true, reconnectTimeWait: 250, maxReconnectAttempts: -1, ...options });
     },
     async stop() {
       for (const n of state) await cluster.kill(n.name);
@@ -124,6 +124,24 @@ export async function moveStreamLeader(nc: NatsConnection, stream: string, serve
   while ((await streamLeader(nc, stream).catch(() => undefined)) !== server) {
     if (Date.now() > until) throw new Error(`could not move the leader of ${stream} to ${server}`);
     await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, undefined, { timeout: 5_000 }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The server that leads a consumer's replicas. */
+export async function consumerLeader(nc: NatsConnection, stream: string, consumer: string): Promise<string | undefined> {
+  const info = await (await jetstreamManager(nc)).consumers.info(stream, consumer);
+  return info.cluster?.leader;
+}
+
+/** Moves a consumer's leadership off `server` (asking its leader to step down until it is elsewhere). */
+export async function moveConsumerLeaderOff(nc: NatsConnection, stream: string, consumer: string, server: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const leader = await consumerLeader(nc, stream, consumer).catch(() => undefined);
+    if (leader !== undefined && leader !== server) return;
+    if (Date.now() > until) throw new Error(`could not move the leader of ${stream}/${consumer} off ${server}`);
+    await nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${consumer}`, undefined, { timeout: 5_000 }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -8,7 +8,19 @@ export class NatsUnavailableError extends Error {
 }
 
 /**
- * Connect to NATS, reconnecting forever once connected. The first connection fails fast
+ * How often the client pings its server, and how many pings may go unanswered: a server
+ * that went silent without closing the connection (its host died, a network partition) is
+ * left for another of the list within about (NATS_MAX_PINGS_OUT + 1) intervals, rather
+ * than the client default of 2 minutes per ping.
+ */
+export const NATS_PING_INTERVAL_MS = 10_000;
+export const NATS_MAX_PINGS_OUT = 2;
+/** The longest a connection to a silent server goes unnoticed. */
+export const NATS_SILENCE_DETECTION_MS = NATS_PING_INTERVAL_MS * (NATS_MAX_PINGS_OUT + 1);
+
+/**
+ * Connect to NATS, reconnecting forever once connected (the servers of the list in random
+ * order, waiting 500 ms plus up to 100 ms of jitter between rounds). The first connection fails fast
  * with a message that says what to start.
  */
 export async function connectNats(url: string, name: string, log: Logger): Promise<NatsConnection> {
@@ -19,6 +31,9 @@ export async function connectNats(url: string, name: string, log: Logger): Promi
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      reconnectJitter: 100,
+      pingInterval: NATS_PING_INTERVAL_MS,
+      maxPingOut: NATS_MAX_PINGS_OUT,
       timeout: 5_000,
       // Async traces build two Error objects with stack traces per request: measurable on
       // the gateway's auth path (directory reads). Errors keep their messages.

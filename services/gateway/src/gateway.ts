@@ -21,6 +21,7 @@ import { createHttpHandler } from "./http";
 import { LoopHealth } from "./loop-health";
 import { SessionCounts, registerGatewayMetrics } from "./metrics";
 import { FanoutRelay } from "./relay/fanout-relay";
+import { ReconnectResync } from "./relay/reconnect-resync";
 import { Session } from "./session";
 import { TokenSockets } from "./token-watch";
 
@@ -50,9 +51,10 @@ export interface GatewayService {
   ready(): Promise<boolean>;
   /**
    * relayed: client emits from fan-out messages; rejected: fan-out messages that failed
-   * validation; failed: valid ones whose relaying threw (skipped).
+   * validation; failed: valid ones whose relaying threw (skipped); resyncs: resyncs after
+   * the NATS connection came back, finished.
    */
-  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number; rejected: number; failed: number };
+  stats(): { sockets: number; rooms: number; subscriptions: number; relayed: number; rejected: number; failed: number; resyncs: number };
 }
 
 export function newGatewayId(): string {
@@ -96,7 +98,8 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
   serveEio3Compat(io.engine);
   const relay = new FanoutRelay(io, nc, health, log);
   const appRooms = createAppRooms(names, relay);
-  const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, config, log, stopping: () => stopping });
+  const resync = new ReconnectResync(nc, log);
+  const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, resync, config, log, stopping: () => stopping });
   const counts = new SessionCounts();
   if (metrics) registerGatewayMetrics(metrics, counts, () => relay.familyCounts());
   const limits = deps.admission ? undefined : new EdgeLimits(edgeLimitSettings(config));
@@ -132,6 +135,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
         reader.stop();
         gets?.close();
       };
+      resync.start();
       const sessionDeps = {
         features,
         directory: { app: (appId: number) => reader.getApp(appId), resolveToken: (app: AppRecord, token: string) => reader.resolveToken(app, token) },
@@ -160,6 +164,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     },
     stop: onceStop(async () => {
       stopping = true;
+      resync.close();
       heartbeat?.stop(true);
       stopWatch?.();
       // io.close says goodbye to every socket, then waits for the HTTP server to close, which
@@ -181,6 +186,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
       relayed: relay.relayed,
       rejected: relay.rejected,
       failed: relay.failed,
+      resyncs: resync.completed,
     }),
   };
 }

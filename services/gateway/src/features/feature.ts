@@ -5,6 +5,7 @@ import type { AppRecord, AuthResponse, DepositsRecover, Names, RpcCatalogue, Rpc
 import type { RpcClient } from "@socketpot/service-kit";
 import type { GatewayConfig } from "../config";
 import type { FanoutRoom, RelayRegistry } from "../relay/fanout-relay";
+import type { ResyncRegistry } from "../relay/reconnect-resync";
 
 /** What every feature is created with, once per gateway. */
 export interface FeatureDeps {
@@ -14,6 +15,8 @@ export interface FeatureDeps {
   rpcs: RpcCatalogue;
   rpc: RpcClient;
   relay: RelayRegistry;
+  /** Where a feature registers what it does when the NATS connection comes back. */
+  resync: ResyncRegistry;
   config: GatewayConfig;
   log: Logger;
   /** True while the gateway shuts down: services learn about its sockets from its goodbye. */

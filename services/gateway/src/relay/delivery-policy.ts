@@ -1,3 +1,5 @@
+import type { RecentIds } from "./recent-ids";
+
 /**
  * How a fan-out family treats what arrives for a room: each family's policy is a small
  * object the relay calls for every valid message, with state of the room's own that the
@@ -31,6 +33,22 @@ export function increasingSeq<M>(seqOf: (message: M) => number, start: (room: st
       if (seq <= state.last) return false;
       state.last = seq;
       return true;
+    },
+  };
+}
+
+/**
+ * Messages with an id (chat messages): a copy of one the room relayed lately is dropped, so
+ * a message a resync delivered is not delivered again when it also arrives live. Messages
+ * without an id (`idOf` gives undefined: presence) are all delivered. `open` gives a room's
+ * RecentIds when it opens (the feature keeps it to know what the room has had).
+ */
+export function recentIds<M>(idOf: (message: M) => number | undefined, open: (room: string) => RecentIds): DeliveryPolicy<M, RecentIds> {
+  return {
+    openRoom: open,
+    admit(state, message) {
+      const id = idOf(message);
+      return id === undefined || state.add(id);
     },
   };
 }

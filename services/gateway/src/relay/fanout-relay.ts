@@ -43,7 +43,19 @@ export interface RelayRegistry {
   disconnect(socketId: string): void;
   /** Disconnects every socket of the room on this gateway. */
   disconnectRoom(room: string): void;
+  /** The rooms of one family the gateway relays now. */
+  roomsOf(family: FanoutFamily): string[];
+  /**
+   * Holds the live messages of the rooms (those relayed now) while the caller reads what
+   * they missed; the returned release relays, per room, the missed messages in the order
+   * given and then the held ones in arrival order, each through the room's policy as if it
+   * came live. Called once; with nothing, it only lets the held ones go.
+   */
+  hold(rooms: Iterable<string>): Release;
 }
+
+/** Ends a hold: what each room missed (validated messages of its family), by room. */
+export type Release = (missed?: ReadonlyMap<string, readonly unknown[]>) => void;
 
 /** One family's relay counts since the gateway started (read by /metrics). */
 export interface FamilyCounts {
@@ -72,6 +84,8 @@ interface Room {
   subscription: string;
   /** The family policy's state for this room. */
   state: unknown;
+  /** Live messages kept while the room is held (`hold`). */
+  held?: unknown[];
 }
 
 /**
@@ -164,6 +178,33 @@ export class FanoutRelay implements RelayRegistry {
     this.io.in(room).disconnectSockets(true);
   }
 
+  roomsOf(family: FanoutFamily): string[] {
+    return [...this.rooms].filter(([, room]) => room.family.counts.family === family).map(([subject]) => subject);
+  }
+
+  hold(rooms: Iterable<string>): Release {
+    const held = new Map<string, Room>();
+    for (const subject of rooms) {
+      const room = this.rooms.get(subject);
+      if (room && !room.held) {
+        room.held = [];
+        held.set(subject, room);
+      }
+    }
+    let released = false;
+    return (missed) => {
+      if (released) return;
+      released = true;
+      for (const [subject, room] of held) {
+        const queued = room.held ?? [];
+        room.held = undefined;
+        // A room that closed meanwhile (and maybe opened again) gets nothing from this hold.
+        if (this.rooms.get(subject) !== room) continue;
+        for (const value of [...(missed?.get(subject) ?? []), ...queued]) this.deliverSafely(subject, room, value);
+      }
+    };
+  }
+
   /** Each handled family's counts. */
   familyCounts(): FamilyCounts[] {
     return [...this.families.values()].map((f) => f.counts);
@@ -193,40 +234,62 @@ export class FanoutRelay implements RelayRegistry {
         try {
           this.relay(msg.subject, msg.data);
         } catch (e) {
-          this.failed++;
-          const counts = this.rooms.get(msg.subject)?.family.counts;
-          if (counts) counts.failed++;
-          this.badLog.log({ subject: msg.subject, err: e }, "fan-out message could not be relayed; skipped");
+          this.relayFailed(msg.subject, e);
         }
       },
     });
+  }
+
+  private relayFailed(subject: string, err: unknown): void {
+    this.failed++;
+    const counts = this.rooms.get(subject)?.family.counts;
+    if (counts) counts.failed++;
+    this.badLog.log({ subject, err }, "fan-out message could not be relayed; skipped");
   }
 
   private relay(subject: string, data: Uint8Array): void {
     const room = this.rooms.get(subject);
     if (!room) return;
     const decoded = decode(room.family.schema as never, data);
-    const { handling, toEmits, counts } = room.family;
+    const { counts } = room.family;
     if (!decoded.ok) {
       this.rejected++;
       counts.rejected++;
       this.badLog.log({ subject, error: decoded.error.slice(0, 300) }, "invalid fan-out message skipped");
       return;
     }
-    if (!handling.policy.admit(room.state, decoded.value)) {
+    if (room.held) {
+      room.held.push(decoded.value);
+      return;
+    }
+    this.deliver(subject, room, decoded.value);
+  }
+
+  private deliverSafely(subject: string, room: Room, value: unknown): void {
+    try {
+      this.deliver(subject, room, value);
+    } catch (e) {
+      this.relayFailed(subject, e);
+    }
+  }
+
+  /** A valid message of the room: admitted by its policy, emitted to its sockets. */
+  private deliver(subject: string, room: Room, value: unknown): void {
+    const { handling, toEmits, counts } = room.family;
+    if (!handling.policy.admit(room.state, value as never)) {
       counts.dropped++;
       return;
     }
     const held = handling.heldBack?.(subject);
     const target = held && held.size > 0 ? this.io.to(subject).except([...held]) : this.io.to(subject);
     const sockets = (this.io.of("/").adapter.rooms.get(subject)?.size ?? 0) - (held?.size ?? 0);
-    for (const [event, payload] of toEmits(decoded.value)) {
+    for (const [event, payload] of toEmits(value)) {
       target.emit(event, payload);
       this.relayed++;
       counts.relayed++;
       counts.delivered += sockets;
     }
-    handling.delivered?.(subject, decoded.value as never);
+    handling.delivered?.(subject, value as never);
   }
 
   private leaveRoom(subject: string): void {

@@ -3,7 +3,8 @@
  * wallet-watcher's ledger (KV), and the notifications the deposits stream still keeps
  * (`names.fanout.depositsStream`, one subject per user, oldest first).
  */
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DepositFanout, DepositLedgerView, decode, depositLedgerKey, depositSeq, type Names } from "@socketpot/contracts";
@@ -22,6 +23,11 @@ export interface DepositHistory {
   oldest(appId: number, authId: number): Promise<number | null>;
   /** Every notification the stream keeps for the user, oldest first (copies included). */
   replay(appId: number, authId: number, each: (message: DepositFanout) => void): Promise<void>;
+  /**
+   * Every notification of the app's users the stream stored at or after `since` (Unix epoch
+   * ms) and before the call, oldest first, with its subject (the user's room).
+   */
+  since(appId: number, since: number, each: (subject: string, message: DepositFanout) => void): Promise<void>;
 }
 
 const NOT_FOUND = /not found|no message found|10037|10059/i;
@@ -94,6 +100,45 @@ export function createDepositHistory(nc: NatsConnection, names: Names): DepositH
       } finally {
         messages.stop();
         await consumer.delete().catch(() => undefined);
+      }
+    },
+
+    async since(appId, since, each) {
+      const jsm = await manager();
+      let info;
+      try {
+        // An ephemeral consumer of the app's subjects from `since`: it counts what it will
+        // deliver when created, and the read stops there (newer ones arrive live).
+        info = await jsm.consumers.add(stream, {
+          filter_subject: names.fanout.depositsOfApp(appId),
+          deliver_policy: DeliverPolicy.StartTime,
+          opt_start_time: new Date(since).toISOString(),
+          ack_policy: AckPolicy.None,
+          mem_storage: true,
+          num_replicas: 1,
+          inactive_threshold: nanos(30_000),
+        });
+      } catch (err) {
+        if (err instanceof Error && NOT_FOUND.test(err.message)) return;
+        throw err;
+      }
+      try {
+        let left = info.num_pending;
+        if (left === 0) return;
+        const consumer = await jetstream(nc).consumers.get(stream, info.name);
+        while (left > 0) {
+          const batch = await consumer.fetch({ max_messages: Math.min(left, 256), expires: 5_000 });
+          let got = 0;
+          for await (const m of batch) {
+            got++;
+            left--;
+            const decoded = decode(DepositFanout, m.data);
+            if (decoded.ok) each(m.subject, decoded.value);
+          }
+          if (got === 0) throw new Error(`the deposits stream delivered nothing with ${left} notifications left`);
+        }
+      } finally {
+        await jsm.consumers.delete(stream, info.name).catch(() => undefined);
       }
     },
   };

@@ -1,8 +1,10 @@
 import { depositEmits, depositSeq, type DepositFanout, type DepositsSnapshot } from "@socketpot/contracts";
 import { increasingSeq } from "../../relay/delivery-policy";
 import type { Feature, FeatureDeps, SessionInfo } from "../feature";
+import { NATS_SILENCE_DETECTION_MS } from "@socketpot/service-kit";
 import { CatchUp } from "./catch-up";
 import { createDepositHistory, type DepositHistory } from "./history";
+import { DEPOSITS_RESYNC_SKEW_MS, resyncDeposits, type DepositRoom } from "./resync";
 
 /** How long a recovering socket's replay may take before the socket is disconnected to retry. */
 export const RECOVER_DEADLINE_MS = 10_000;
@@ -20,24 +22,40 @@ export const RECOVER_DEADLINE_MS = 10_000;
  *   every notification after `deposits_seq` from the stream, then the kept live ones it has
  *   not had, each `seq` once and in order, and then the live feed. When part of what it asked
  *   for is past retention, `recovered` is false and it catches up from the snapshot instead.
+ * - When the gateway's NATS connection comes back, each room gets from the stream what was
+ *   published while it was down (resync.ts), so no notification is lost to a NATS node dying.
  */
-export function createDepositsFeature({ nc, names, relay }: FeatureDeps, history: DepositHistory = createDepositHistory(nc, names)): Feature {
+export function createDepositsFeature({ nc, names, relay, resync, log }: FeatureDeps, history: DepositHistory = createDepositHistory(nc, names)): Feature {
   /** Sockets catching up, and per room the ids of those in it. */
   const catchingUp = new Map<string, CatchUp>();
   const heldBack = new Map<string, Set<string>>();
-  /** Where a room not yet relayed starts, from its first socket's snapshot. */
-  const starts = new Map<string, number>();
+  /** Where a room not yet relayed starts, from its first socket's snapshot, and its app. */
+  const starts = new Map<string, { seq: number; appId: number }>();
+  /** The rooms relayed here, with their policy state. */
+  const rooms = new Map<string, DepositRoom>();
+  const seqPolicy = increasingSeq(depositSeq, (room) => starts.get(room)?.seq ?? 0);
 
   relay.handle("deposits", {
-    policy: increasingSeq(depositSeq, (room) => {
-      const start = starts.get(room) ?? 0;
-      starts.delete(room);
-      return start;
-    }),
+    policy: {
+      openRoom(room) {
+        const state = seqPolicy.openRoom(room);
+        const appId = starts.get(room)?.appId;
+        starts.delete(room);
+        if (appId !== undefined) rooms.set(room, { appId, state });
+        return state;
+      },
+      admit: seqPolicy.admit,
+    },
     heldBack: (room) => heldBack.get(room),
     delivered: (room, message) => {
       for (const id of heldBack.get(room) ?? []) catchingUp.get(id)?.hold(message);
     },
+    roomClosed: (room) => rooms.delete(room),
+  });
+
+  resync.onReconnect("deposits", async (since) => {
+    const outcome = await resyncDeposits({ relay, history, rooms, since, lookbackMs: NATS_SILENCE_DETECTION_MS + DEPOSITS_RESYNC_SKEW_MS, log });
+    if (outcome.delivered > 0 || outcome.failedApps > 0) log.info(outcome, "deposits resynced");
   });
 
   const roomOf = (session: SessionInfo) => names.fanout.deposits(session.app.id, session.user!.auth_id);
@@ -88,7 +106,7 @@ export function createDepositsFeature({ nc, names, relay }: FeatureDeps, history
       if (!session.user) return { ok: false, error: "LOGIN_REQUIRED" };
       const room = roomOf(session);
       const snapshot = await history.snapshot(session.app.id, session.user.auth_id);
-      if (!relay.isRelaying(room)) starts.set(room, Math.max(starts.get(room) ?? 0, snapshot.published));
+      if (!relay.isRelaying(room)) starts.set(room, { seq: Math.max(starts.get(room)?.seq ?? 0, snapshot.published), appId: session.app.id });
       const deposits: DepositsSnapshot = { unconfirmed_balance: snapshot.unconfirmed, seq: snapshot.seq };
       if (session.recover) {
         const { from, recovered } = await recoverFrom(session, session.recover.deposits_seq, snapshot.seq);
