@@ -1,25 +1,19 @@
 /**
- * Load-insensitive costs of a run, read from outside the processes: CPU time of a local
- * process (Linux `/proc/<pid>/stat`, user + system) and the messages one NATS connection
- * sent and received (the server's monitoring endpoint, `/connz`). Each reading is undefined
+ * Load-insensitive costs of a run, read from outside the processes (CPU time is
+ * `proc-cpu.ts`): the write system calls of a local process (Linux `/proc/<pid>/io`) and the
+ * messages one NATS connection sent and received (the server's monitoring endpoint,
+ * `/connz`). Each reading is undefined
  * when the source is not available (another OS, no monitoring port): a scenario then reports
  * nothing rather than a wrong figure.
  */
 import { readFileSync } from "node:fs";
 
-/** Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on every Linux in practice). */
-const USER_HZ = 100;
-
-/** CPU milliseconds (user + system) the process `pid` has used so far. */
-export function cpuMs(pid: number | undefined): number | undefined {
+/** Write system calls (`syscw` of `/proc/<pid>/io`) the process `pid` has made so far. */
+export function writeCalls(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces: fields are counted after its closing paren.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / USER_HZ : undefined;
+    const m = /^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }

@@ -12,7 +12,8 @@
  * NATS publish -> emit to the user's room) gets the same count at the same rate, half right
  * before and half right after, so both see the same machine load.
  * Per rate it also reports what load hardly changes: CPU time per event of the watcher and
- * the gateway (and of the NATS server with `--nats-pid`), and with `--nats-monitor` the
+ * the gateway and the NATS server (the process listening on the URL's port, or `--nats-pid`),
+ * the watcher's write system calls, and with `--nats-monitor` the
  * messages the watcher's connection sent to and got from NATS per event (round trips).
  * `BENCH_WATCHER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR"` profiles the watcher.
  * Everything is on loopback, in a random namespace that is deleted afterwards.
@@ -27,7 +28,8 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { createNames, encode, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 import { publishWalletEvent } from "@socketpot/simulator";
-import { connMessages, cpuMs, perEvent } from "../lib/proc-usage";
+import { pidListeningOn, portOf, processCpuSeconds } from "../lib/proc-cpu";
+import { connMessages, perEvent, writeCalls } from "../lib/proc-usage";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEADLINE_MS = 100_000;
@@ -185,7 +187,8 @@ export default {
     const concurrency = args.concurrency === undefined ? undefined : String(intArg(args, "concurrency", 32, 1, 1024));
     const natsUrl = args.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
     const natsMonitor = args["nats-monitor"];
-    const natsPid = args["nats-pid"] === undefined ? undefined : intArg(args, "nats-pid", 0, 1, 2 ** 31);
+    // The NATS server's CPU: the process listening on the URL's port when it is local.
+    const natsPid = args["nats-pid"] === undefined ? pidListeningOn(portOf(natsUrl, 4222)) : intArg(args, "nats-pid", 0, 1, 2 ** 31);
     const namespace = `bench_${randomBytes(4).toString("hex")}`;
     const names = createNames(namespace);
     const nc = await connect({ servers: natsUrl, name: "bench-deposit-latency" });
@@ -286,8 +289,14 @@ export default {
         "max ms": ms(m.sorted.at(-1) ?? NaN),
       });
       const watcherConn = "socketpot-wallet-watcher";
+      const cpuMs = (pid: number | undefined) => {
+        const seconds = pid === undefined ? undefined : processCpuSeconds(pid);
+        return seconds === undefined ? undefined : seconds * 1000;
+      };
       const usage = async () => ({
+        client: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
         watcher: cpuMs(watcher.proc.pid),
+        watcherWrites: writeCalls(watcher.proc.pid),
         gateway: cpuMs(gateway.proc.pid),
         nats: cpuMs(natsPid),
         conns: await connMessages(natsMonitor, [watcherConn]),
@@ -297,7 +306,9 @@ export default {
         const out: Record<string, number | undefined> = {
           "watcher CPU us/event": perEvent(a.watcher, b.watcher, events, 1000),
           "gateway CPU us/event": perEvent(a.gateway, b.gateway, events, 1000),
+          "client CPU us/event": perEvent(a.client, b.client, events, 1000),
           "NATS CPU us/event": perEvent(a.nats, b.nats, events, 1000),
+          "watcher writes/event": perEvent(a.watcherWrites, b.watcherWrites, events),
           "watcher msgs to NATS/event": perEvent(a.conns?.get(watcherConn)?.sent, b.conns?.get(watcherConn)?.sent, events),
           "watcher msgs from NATS/event": perEvent(a.conns?.get(watcherConn)?.received, b.conns?.get(watcherConn)?.received, events),
         };
@@ -335,8 +346,8 @@ export default {
           ceiling === undefined
             ? `p99 stayed at or under 100 ms at every rate measured (${rates.join(", ")}/s): the watcher's ceiling is above ${rates.at(-1)}/s here.`
             : `The watcher's ceiling here (p99 crosses 100 ms, or a notification is lost): between ${below === undefined ? "0" : `${below}/s`} and ${ceiling}/s.`,
-          "CPU us/event: CPU time (user + system, /proc) the process used during the watcher run, per event (10 ms resolution); NATS only with --nats-pid. Msgs to/from NATS per event: what the watcher's connection sent and got (server's /connz, with --nats-monitor): requests, publishes, acks and their replies. load 1m: the 1-min load average as the rate started.",
-          "Watcher path per event: JetStream publish with ack, durable pull consumer, order check (direct get), one KV CAS write (the state read is cached per user; published outbox entries leave with the next write), fan-out publish (kept by the deposits stream), gateway validation + seq policy + emit.",
+          "CPU us/event: CPU time (user + system, /proc) the process used during the watcher run, per event (10 ms resolution); NATS: the process listening on the NATS URL's port (or --nats-pid); client: this process (publisher and every socket). Writes/event: the watcher's write system calls (/proc/<pid>/io), each a socket write to NATS. Msgs to/from NATS per event: what the watcher's connection sent and got (server's /connz, with --nats-monitor): requests, publishes, acks and their replies. load 1m: the 1-min load average as the rate started.",
+          "Watcher path per event: JetStream publish with ack, durable pull consumer, order check (from the consumer's delivery sequence; a direct get only when that does not tell, e.g. a user's first event after a watcher restart), one KV CAS write (the state read is cached per user; published outbox entries leave with the next write), fan-out publish (kept by the deposits stream), gateway validation + seq policy + emit.",
           "Watcher, gateway and plain relay each run as a child process on loopback NATS; latency is measured in the client process from the publish call to the socket event; every process shares the machine's 2 cores.",
         ],
       };

@@ -263,4 +263,23 @@ describe("wallet-watcher", () => {
     ]);
     expect(watcher.watcher.stats().held).toBeGreaterThan(heldBefore);
   });
+
+  it("orders a user's later events from its own deliveries, without reading the stream for each", async () => {
+    const me = otherApp.members[0]!;
+    const who = { app_id: otherApp.app_id, auth_id: me.auth_id };
+    const c = await authed(gwA, otherApp.app_id, me.token, ["DEPOSITS"]);
+    const log = record(c, DEPOSIT_EVENTS);
+    await publish(ev.adjusted(who, 10, 10));
+    await drained();
+    const readsBefore = watcher.watcher.stats().orderReads;
+    for (let i = 2; i <= 5; i++) {
+      await publish(ev.adjusted(who, 10, 10 * i));
+      await drained();
+    }
+    await waitFor(() => log.length >= 10, 15_000, "every notification");
+    expect(log.filter((l) => l.event === "balance_change").map((l) => l.payload)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => ({ balance: 10 * n, diff: 10, seq: n })),
+    );
+    expect(watcher.watcher.stats().orderReads).toBe(readsBefore);
+  });
 });
