@@ -37,6 +37,8 @@ interface Cell {
   clientCpu: number;
   ackErrors: Record<string, number>;
   counted: string;
+  /** CPU seconds by kind of counted process ("gateway", "NATS server", "node", "Redis"). */
+  split: Record<string, number>;
 }
 
 export interface FanoutOutcome {
@@ -107,7 +109,7 @@ export async function runFanout(starters: (() => Promise<FanoutSystem>)[], plan:
             const sideCpu = sideReadings!.reduce((sum, p) => sum + (p.seconds ?? 0), 0);
             const cell = cells.get(key(n, k, s.label)) ?? {
               rates: [], deliveries: 0, expected: 0, messages: 0, complete: 0, seconds: 0, latency: new Histogram(),
-              serverCpu: 0, sideCpu: 0, clientCpu: 0, ackErrors: {}, counted: counted.map((p) => p.name).join(" + "),
+              serverCpu: 0, sideCpu: 0, clientCpu: 0, ackErrors: {}, counted: counted.map((p) => p.name).join(" + "), split: {},
             };
             cell.rates.push(res.deliveries / res.seconds);
             cell.deliveries += res.deliveries;
@@ -118,6 +120,10 @@ export async function runFanout(starters: (() => Promise<FanoutSystem>)[], plan:
             cell.latency.merge(res.latency);
             cell.serverCpu += serverCpu;
             cell.sideCpu += sideCpu;
+            for (const r of serverReadings!) {
+              const kind = r.name.replace(/ \d+$/, "");
+              cell.split[kind] = (cell.split[kind] ?? 0) + (r.seconds ?? Number.NaN);
+            }
             cell.clientCpu += clientCpu;
             for (const [e, v] of Object.entries(res.ackErrors)) cell.ackErrors[e] = (cell.ackErrors[e] ?? 0) + v;
             cells.set(key(n, k, s.label), cell);
@@ -158,6 +164,7 @@ export async function runFanout(starters: (() => Promise<FanoutSystem>)[], plan:
           p99: ms(c.latency.percentile(99)),
           "server CPU / delivery": Number.isFinite(cpuUs) ? `${cpuUs.toFixed(1)} us` : "not measured",
           "CPU vs reference": ref ? ratio(cpuUs, refCpu) : "",
+          "server CPU split / delivery": Object.entries(c.split).map(([kind, sec]) => `${kind} ${((sec / Math.max(1, c.deliveries)) * 1e6).toFixed(1)}`).join(" + "),
           "chat + PostgreSQL CPU / delivery": c.sideCpu > 0 ? `${((c.sideCpu / Math.max(1, c.deliveries)) * 1e6).toFixed(1)} us` : "-",
           "client CPU (cores)": (c.clientCpu / c.seconds).toFixed(2),
           delivered: `${c.deliveries}/${c.expected}`,
