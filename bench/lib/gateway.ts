@@ -5,10 +5,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createNames, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
+import { spawnBetStream, type ServiceChild } from "./chat-child";
 import { ChildHandle } from "./ipc";
 import { probeOf, readyPort, type ServerChild } from "./servers";
 import type { Target } from "./targets";
@@ -103,8 +105,15 @@ export class BenchDirectory {
   }
 }
 
+/**
+ * The gateway as a target. With BETS among the subscriptions, bet-stream runs in the
+ * namespace (started with the first gateway, stopped by dispose), so a BETS auth takes the
+ * same path as in production: the recent-bets request is answered, not timed out or refused.
+ */
 export async function gatewayTarget(opts: { subscriptions: string[]; env?: Record<string, string> }): Promise<Target> {
   const dir = await BenchDirectory.create();
+  let betStream: Promise<ServiceChild> | undefined;
+  const needsBetStream = opts.subscriptions.includes("BETS");
   return {
     kind: "gateway",
     auth: { app_id: BENCH_APP_ID, subscriptions: opts.subscriptions },
@@ -114,8 +123,25 @@ export async function gatewayTarget(opts: { subscriptions: string[]; env?: Recor
       console.error(`[bench] seeded ${count} users + tokens in ${dir.namespace} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     },
     tokens: (count) => dir.tokens.slice(0, count),
-    start: (port) => startGatewayChild(dir.namespace, { port, env: opts.env }),
-    dispose: () => dir.dispose(),
+    async start(port) {
+      if (needsBetStream) await (betStream ??= spawnBetStream({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: dir.namespace }));
+      return startGatewayChild(dir.namespace, { port, env: opts.env });
+    },
+    async dispose() {
+      if (betStream) {
+        await (await betStream.catch(() => undefined))?.stop();
+        // bet-stream's streams and buckets; the directory bucket goes with dir.dispose().
+        const jsm = await jetstreamManager(dir.nc);
+        const streams: string[] = [];
+        for await (const s of jsm.streams.list()) if (s.config.name.includes(dir.namespace) && !s.config.name.includes(dir.names.directoryBucket)) streams.push(s.config.name);
+        for (const name of streams) await jsm.streams.delete(name).catch(() => undefined);
+      }
+      await dir.dispose();
+    },
+    serviceProcesses: async () => {
+      const bs = betStream ? await betStream.catch(() => undefined) : undefined;
+      return bs?.child.pid ? [{ name: "bet-stream", pid: bs.child.pid }] : [];
+    },
     publish: (subject, body) => dir.nc.publish(subject(dir.names), JSON.stringify(body)),
     flush: () => dir.nc.flush(),
   };

@@ -19,6 +19,8 @@ export interface Target {
   dispose(): Promise<void>;
   /** Publish one fan-out message on NATS (gateway targets): subject from `names`, JSON body. */
   publish?(subject: (names: Names) => string, body: unknown): void;
+  /** Service processes the target runs besides its server (bet-stream for BETS), for CPU readings. */
+  serviceProcesses?(): Promise<{ name: string; pid: number | undefined }[]>;
   flush?(): Promise<void>;
 }
 
