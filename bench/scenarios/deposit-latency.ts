@@ -2,7 +2,7 @@
  * Deposit notifications at live rates: publish -> socket latency through wallet-watcher and
  * the gateway, next to a plain NATS publish -> socket.io emit relay in the same run.
  *
- *   npm run bench -- deposit-latency [--users 1000] [--rates 100,1000,2000] [--seconds 5] [--concurrency N]
+ *   npm run bench -- deposit-latency [--users 1000] [--rates 100,1000,2000] [--seconds 5] [--refine 2] [--concurrency N]
  *     [--nats URL] [--nats-monitor http://127.0.0.1:8222] [--nats-pid PID]
  *
  * `--users` DEPOSITS sockets connect through a gateway and as many to the plain relay (each a
@@ -11,6 +11,8 @@
  * from the publish call to the socket's `unconfirmed_balance_change`. The plain relay (core
  * NATS publish -> emit to the user's room) gets the same count at the same rate, half right
  * before and half right after, so both see the same machine load.
+ * The watcher's ceiling is the rate where its p99 crosses 100 ms: bracketed by the rates
+ * given (ascending), then narrowed by `--refine` more runs (bisection, rounded to 50/s).
  * Per rate it also reports what load hardly changes: CPU time per event of the watcher and
  * the gateway and the NATS server (the process listening on the URL's port, or `--nats-pid`),
  * the watcher's write system calls, and with `--nats-monitor` the
@@ -184,6 +186,7 @@ export default {
       return n;
     });
     const seconds = intArg(args, "seconds", 5, 1, 30);
+    const refine = intArg(args, "refine", 2, 0, 6);
     const concurrency = args.concurrency === undefined ? undefined : String(intArg(args, "concurrency", 32, 1, 1024));
     const natsUrl = args.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";
     const natsMonitor = args["nats-monitor"];
@@ -314,11 +317,8 @@ export default {
         };
         return Object.fromEntries(Object.entries(out).filter((e): e is [string, number] => e[1] !== undefined));
       };
-      let ceiling: number | undefined;
-      /** The highest rate measured below the ceiling. */
-      let below: number | undefined;
-      for (const rate of rates) {
-        // Interleaved: the plain relay right before and after, on the same machine load.
+      /** One rate: the watcher path with the plain relay right before and after, on the same machine load. */
+      const measureRate = async (rate: number, search: boolean): Promise<boolean> => {
         const half = Math.ceil((rate * seconds) / 2);
         const plainBefore = await plainRun(rate, half);
         const load = os.loadavg()[0]!;
@@ -328,16 +328,36 @@ export default {
         const plainAfter = await plainRun(rate, half);
         const plain = { sorted: [...plainBefore.sorted, ...plainAfter.sorted].sort((a, b) => a - b), lost: plainBefore.lost + plainAfter.lost, seconds: 0 };
         const events = w.sorted.length + w.lost;
+        const suffix = search ? " (ceiling search)" : "";
         const wr = {
-          ...row("wallet event -> watcher -> gateway -> socket", rate, w),
+          ...row(`wallet event -> watcher -> gateway -> socket${suffix}`, rate, w),
           "load 1m": Number(load.toFixed(1)),
           ...costs(u0, u1, events),
         };
-        const pr = row("plain NATS publish -> socket.io emit", rate, plain);
+        const pr = row(`plain NATS publish -> socket.io emit${suffix}`, rate, plain);
         rows.push(wr, pr, { path: "ratio watcher / plain", "events/s": rate, "p50 ms": ms(wr["p50 ms"] / pr["p50 ms"]), "p99 ms": ms(wr["p99 ms"] / pr["p99 ms"]) });
-        if (ceiling === undefined && (wr["p99 ms"] > 100 || w.lost > 0)) ceiling = rate;
+        return wr["p99 ms"] > 100 || w.lost > 0;
+      };
+      /** The lowest rate measured where p99 crossed 100 ms (or one was lost), and the highest below it. */
+      let ceiling: number | undefined;
+      let below: number | undefined;
+      for (const rate of rates) {
+        const crossed = await measureRate(rate, false);
+        if (ceiling === undefined && crossed) ceiling = rate;
         else if (ceiling === undefined) below = rate;
       }
+      // Narrow the bracket by bisection (rates rounded to 50/s), `--refine` more runs at most.
+      for (let i = 0; i < refine && ceiling !== undefined; i++) {
+        const lo = below ?? 0;
+        const mid = Math.round((lo + ceiling) / 2 / 50) * 50;
+        if (mid <= lo || mid >= ceiling) break;
+        if (await measureRate(mid, true)) ceiling = mid;
+        else below = mid;
+      }
+      rows.push({
+        path: "watcher ceiling (p99 crosses 100 ms)",
+        "events/s": ceiling === undefined ? `above ${rates.at(-1)}` : `${below ?? 0}-${ceiling}`,
+      });
       return {
         title: "Deposit notifications: publish -> socket latency at live rates",
         rows,
