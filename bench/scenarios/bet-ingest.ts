@@ -372,6 +372,7 @@ export default {
         "The bound column is bet-stream's max_app_rate stat: the most non-jackpot new_bet one app was sent within 1 s (service clock). The integration tests check the bound at real clients. With 1 app at 200,000 bets/s the generator's jackpots (1 in 5,000: about 40 a second) use up most of the budget, so few other bets are sent.",
         "With 10,000 apps each app gets about its bound, so nearly every bet is validated, remembered for late joiners and published again; the relay reference decodes each message and publishes its bytes again, one message per bet.",
         "Every bet gets the schema check (MoneypotBet compiled to an Ajv validator; see docs/BETS.md).",
+        "Threads: bet-stream uses two (its main thread decodes, validates, scores and samples; a second thread publishes its new_bets messages, fanout-publisher.ts); the ceiling and the relay reference use one. The ceiling publishes nothing, so it has no work a second thread could take; the relay reference republishes every bet on its main thread, as the least a relay does, not with a publisher thread: read its figure as a single-threaded relay's, which bet-stream's second thread lets it outrun on a 2-core machine.",
         "\"8 of 16\": another replica holds half the partitions; bet-stream discards their bets by the subject token, before JSON.parse.",
         ...hotPath(),
       ],

@@ -32,6 +32,10 @@ describe("load gate", () => {
     };
     expect(runSection(run)).toContain("NOT a quiet run");
     expect(runSection({ ...run, quiet: true, load: { before: 0.3, after: 0.5 } })).not.toContain("NOT a quiet run");
+    // Runs recorded before the gate carry no verdict: their recorded load decides.
+    const { quiet: _, ...preGate } = run;
+    expect(runSection({ ...preGate, load: { before: 3.5, after: 3.5 } })).toContain("NOT a quiet run");
+    expect(runSection({ ...preGate, load: { before: 0.9, after: 2.5 } })).not.toContain("NOT a quiet run");
   });
 });
 
