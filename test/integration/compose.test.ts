@@ -2,7 +2,9 @@
  * docker-compose.yml, for real: builds the image, `up`s the stack, waits for every
  * healthcheck, creates a user, an app and a token with the CLI through compose, chats and
  * sees a deposit over socket.io, restarts chat and the gateway, and after `down` + `up`
- * finds the chat history and the balance ledger kept. Runs when a Docker engine can be had
+ * finds the chat history and the balance ledger kept; then, on the same image, the stack with
+ * docker-compose.cluster.yml (three NATS nodes, every stream and bucket with 3 replicas)
+ * chats and notifies deposits with one node stopped and after it is back. Runs when a Docker engine can be had
  * (test/compose/engine.ts); the static checks of the file always run.
  */
 import { spawnSync } from "node:child_process";
@@ -15,6 +17,8 @@ import { txid } from "../support/wallet";
 import { startEngine, type Engine } from "../compose/engine";
 
 const FILES = ["-f", "docker-compose.yml", "-f", "test/compose/docker-compose.test.yml"];
+/** The three-node NATS cluster under the same services (docs/OPERATIONS.md), on the image the single-node run built. */
+const CLUSTER_FILES = ["-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "-f", "test/compose/docker-compose.test.yml"];
 
 function composeConfig(): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync("docker-compose", ["-f", "docker-compose.yml", "config"], { cwd: ROOT, encoding: "utf8" });
@@ -73,8 +77,11 @@ let apiPort = 0;
 const clients: AnyClient[] = [];
 const timings: Record<string, number> = {};
 
+let stack = { project, files: FILES };
+let clusterUp = false;
+
 function compose(args: string[], timeoutMs = 600_000): string {
-  const r = spawnSync("docker-compose", ["-p", project, ...FILES, ...args], {
+  const r = spawnSync("docker-compose", ["-p", stack.project, ...stack.files, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...engine!.env, SOCKETPOT_PORT: String(port), SOCKETPOT_API_PORT: String(apiPort), SOCKETPOT_BIND: "127.0.0.1" },
     encoding: "utf8",
@@ -85,10 +92,11 @@ function compose(args: string[], timeoutMs = 600_000): string {
   return r.stdout;
 }
 
-const cli = (...args: string[]) => compose(["run", "--rm", "-T", "cli", ...args], 120_000).trim().split("\n").pop()!;
+// --no-deps: `run` would otherwise start a stopped dependency (a NATS node a test stopped).
+const cli = (...args: string[]) => compose(["run", "--rm", "--no-deps", "-T", "cli", ...args], 120_000).trim().split("\n").pop()!;
 
 /** Waits until every running container of the project reports healthy (the migrations: exited 0). */
-async function allHealthy(timeoutMs = 300_000): Promise<void> {
+async function allHealthy(timeoutMs = 300_000, containers = 7): Promise<void> {
   const until = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < until) {
@@ -99,7 +107,7 @@ async function allHealthy(timeoutMs = 300_000): Promise<void> {
     });
     last = r.stdout;
     const rows = last.trim().split("\n").map((l) => l.split(" "));
-    const ok = rows.length >= 7 && rows.every(([name, status, health, code]) => (name!.includes("migrate") ? status === "exited" && code === "0" : health === "healthy"));
+    const ok = rows.length >= containers && rows.every(([name, status, health, code]) => (name!.includes("migrate") ? status === "exited" && code === "0" : health === "healthy"));
     if (ok) return;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -126,6 +134,13 @@ afterAll(async () => {
   for (const c of clients) c.close();
   if (engine) {
     try {
+      if (clusterUp) {
+        try {
+          compose(["down", "-v", "--remove-orphans"], 120_000);
+        } finally {
+          stack = { project, files: FILES };
+        }
+      }
       compose(["down", "-v", "--remove-orphans"], 120_000);
     } finally {
       if (timings.build) console.log(`compose timings (s): ${JSON.stringify(timings)}`);
@@ -184,4 +199,43 @@ describe.skipIf(!engine)("docker compose, for real", () => {
     expect((await next).balance).toBe(5700);
     expect(changes.map((c) => c.balance)).toEqual([5700]);
   }, 1_800_000);
+
+  it("runs on a three-node NATS cluster with 3 replicas and keeps chatting and notifying deposits with a node stopped", async () => {
+    compose(["down", "-v"]);
+    stack = { project: `${project}_cluster`, files: CLUSTER_FILES };
+    clusterUp = true;
+    await timed("cluster-up", async () => {
+      compose(["up", "-d", "--no-build"]);
+      await allHealthy(300_000, 10);
+    });
+    const jsz = JSON.parse(compose(["exec", "-T", "nats", "wget", "-qO-", "http://127.0.0.1:8222/jsz?streams=true"]));
+    const streams = jsz.account_details.flatMap((a: any) => a.stream_detail);
+    expect(streams.map((s: any) => s.name).sort()).toEqual(expect.arrayContaining(["KV_socketpot_directory", "KV_socketpot_wallet", "socketpot_DEPOSITS", "socketpot_WALLET"]));
+    for (const s of streams) expect(s.cluster.replicas, s.name).toHaveLength(2);
+
+    const carol = JSON.parse(cli("directory", "user", "create", "--uname", "carol"));
+    const app = JSON.parse(cli("directory", "app", "create", "--name", "Cluster app", "--owner", "carol"));
+    const token = cli("directory", "token", "issue", "--app", String(app.id), "--user", "carol");
+    const { client } = await authed(app.id, token);
+    const roundTrip = async (text: string, balanceAfter: number) => {
+      const heard = once<any>(client, "new_message", 30_000);
+      const [postErr] = await request(client, "new_message", { text }, 30_000);
+      expect(postErr).toBeNull();
+      expect((await heard).text).toBe(text);
+      const balance = once<any>(client, "balance_change", 60_000);
+      cli("wallet", "deposit-confirmed", "--app", String(app.id), "--user", String(carol.auth_id), "--txid", txid(), "--amount", "1000", "--balance-after", String(balanceAfter));
+      expect((await balance).balance).toBe(balanceAfter);
+    };
+    await roundTrip("three nodes", 1_000);
+
+    await timed("node-stopped", async () => {
+      compose(["stop", "nats-2"]);
+      await roundTrip("two nodes", 2_000);
+      // A new socket authenticates too (the directory is read from the two left).
+      expect((await authed(app.id, token)).res.user).toMatchObject({ uname: "carol" });
+    });
+    compose(["start", "nats-2"]);
+    await allHealthy(300_000, 10);
+    await roundTrip("three again", 3_000);
+  }, 900_000);
 });

@@ -13,7 +13,8 @@ import { io as connectClient, type Socket as ClientSocket } from "socket.io-clie
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createNames, encode, type ChatFanout } from "@socketpot/contracts";
 import { LoopHealth } from "../src/loop-health";
-import { deliverEvery } from "../src/relay/delivery-policy";
+import { deliverEvery, recentIds } from "../src/relay/delivery-policy";
+import { RecentIds } from "../src/relay/recent-ids";
 import { FanoutRelay } from "../src/relay/fanout-relay";
 
 const names = createNames(`relay_${Date.now().toString(36)}`);
@@ -107,4 +108,32 @@ describe("FanoutRelay", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(health.alive).toBe(true);
   });
+
+  it("holds a room's live messages, then relays what it missed and what was held, in that order, through its policy", async () => {
+    const health = new LoopHealth(log);
+    const relay = new FanoutRelay(io, nc, health, log);
+    relay.handle("chat", { policy: recentIds((m: ChatFanout) => (m.type === "new_message" ? m.message.id : undefined), () => new RecentIds(0)) });
+    const { id, received } = await socketPair();
+    const room = names.fanout.chat(4);
+    await relay.join(id, [{ family: "chat", subject: room }]);
+    expect(relay.roomsOf("chat")).toEqual([room]);
+    const release = relay.hold([room]);
+    nc.publish(room, encode(numbered(3, "live 3")));
+    nc.publish(room, encode(numbered(2, "missed 2, also live")));
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual([]);
+    release(new Map([[room, [numbered(1, "missed 1"), numbered(2, "missed 2, also live")]]]));
+    release(new Map([[room, [numbered(9, "a second release")]]]));
+    await until(() => received.length === 3, "three messages");
+    expect(received).toEqual(["missed 1", "missed 2, also live", "live 3"]);
+    nc.publish(room, encode(numbered(4, "live 4")));
+    await until(() => received.length === 4, "the live feed again");
+    relay.close();
+  });
+});
+
+const numbered = (id: number, text: string): ChatFanout => ({
+  type: "new_message",
+  message: { id, channel: "lobby", text, created_at: "2026-11-28T00:00:00.000Z" },
 });
