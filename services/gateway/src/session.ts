@@ -56,6 +56,7 @@ type State = SocketState | "closed";
 type ClientErrorReason = keyof typeof clientErrors;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const NONE: readonly never[] = Object.freeze([]);
 
 function splitArgs(args: unknown[]): { payload: unknown; callback?: Callback } {
   const last = args[args.length - 1];
@@ -66,11 +67,13 @@ function splitArgs(args: unknown[]): { payload: unknown; callback?: Callback } {
 export class Session {
   private current: State = "waiting";
   private info: SessionInfo | undefined;
-  private joined: Feature[] = [];
-  private granted = new Set<Subscription>();
+  private joined: readonly Feature[] = NONE;
+  /** At most three: an array is smaller than a Set. */
+  private granted: readonly Subscription[] = NONE;
   private watchedToken: string | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly deadline: NodeJS.Timeout;
+  /** Dropped once cleared: an idle socket keeps no timer. */
+  private deadline: NodeJS.Timeout | undefined;
   private readonly eventSize = new EventSizeMeter();
   private readonly revokeListener = () => this.revoke();
 
@@ -249,9 +252,9 @@ export class Session {
     }
     this.info = info;
     this.joined = joined;
-    this.granted = new Set(outcome.granted);
+    this.granted = outcome.granted;
     this.state = "authenticated";
-    clearTimeout(this.deadline);
+    this.clearDeadline();
     return outcome;
   }
 
@@ -262,7 +265,7 @@ export class Session {
       this.clientError("notAuthenticated", event);
       return callback("NOT_AUTHENTICATED");
     }
-    if (!this.granted.has(route.feature.subscription)) {
+    if (!this.granted.includes(route.feature.subscription)) {
       this.clientError("notSubscribed", event, route.feature.subscription);
       return callback("NOT_SUBSCRIBED");
     }
@@ -296,7 +299,7 @@ export class Session {
     if (this.state === "closed") return;
     const wasAuthenticated = this.state === "authenticated";
     this.state = "closed";
-    clearTimeout(this.deadline);
+    this.clearDeadline();
     this.unwatchToken();
     this.deps.admission.closed?.(this.id);
     if (wasAuthenticated && this.info) await this.leave(this.info, this.joined);
@@ -311,11 +314,16 @@ export class Session {
     }
   }
 
-  private async leave(info: SessionInfo, features: Feature[]): Promise<void> {
+  private async leave(info: SessionInfo, features: readonly Feature[]): Promise<void> {
     if (this.deps.stopping()) return;
     await Promise.all(
       features.map((f) => f.leave?.(info).catch((err: unknown) => info.log.error({ err, feature: f.subscription }, "disconnect cleanup failed"))),
     );
+  }
+
+  private clearDeadline(): void {
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
   }
 
   private authDeadlinePassed(): void {
@@ -344,18 +352,7 @@ export class Session {
   }
 
   private sessionInfo(app: AppRecord, user: UserObject | undefined, recover: AuthRequest["recover"]): SessionInfo {
-    const { socket, deps } = this;
-    let log: Logger | undefined;
-    return {
-      socketId: socket.id,
-      app,
-      user,
-      recover,
-      // Created on first use: most sockets never log, and a child logger per socket costs.
-      get log() {
-        return (log ??= deps.log.child({ socket: socket.id, app: app.id, auth_id: user?.auth_id }));
-      },
-    };
+    return new Info(this.socket.id, app, user, recover, this.deps.log);
   }
 
   private clientError<R extends ClientErrorReason>(reason: R, ...args: Parameters<(typeof clientErrors)[R]>): void {
@@ -365,5 +362,23 @@ export class Session {
   private emitClientError(reason: string, text: string): void {
     this.deps.counts.clientError(reason);
     this.socket.emit("client_error", text);
+  }
+}
+
+/** A session's SessionInfo: a class, so the lazy logger costs no closure per socket. */
+class Info implements SessionInfo {
+  private logger: Logger | undefined;
+
+  constructor(
+    readonly socketId: string,
+    readonly app: AppRecord,
+    readonly user: UserObject | undefined,
+    readonly recover: AuthRequest["recover"],
+    private readonly parentLog: Logger,
+  ) {}
+
+  /** Created on first use: most sockets never log, and a child logger per socket costs. */
+  get log(): Logger {
+    return (this.logger ??= this.parentLog.child({ socket: this.socketId, app: this.app.id, auth_id: this.user?.auth_id }));
   }
 }

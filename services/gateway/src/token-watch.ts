@@ -6,26 +6,35 @@ export type Revoke = () => void;
  * so a revoked token can be acted on at once.
  */
 export class TokenSockets {
-  private readonly byHash = new Map<string, Set<Revoke>>();
+  /** Most tokens have one socket: that one is kept as is, a Set only for more. */
+  private readonly byHash = new Map<string, Revoke | Set<Revoke>>();
 
   add(hash: string, revoke: Revoke): void {
-    let set = this.byHash.get(hash);
-    if (!set) this.byHash.set(hash, (set = new Set()));
-    set.add(revoke);
+    const held = this.byHash.get(hash);
+    if (held === undefined) this.byHash.set(hash, revoke);
+    else if (typeof held === "function") {
+      if (held !== revoke) this.byHash.set(hash, new Set([held, revoke]));
+    } else held.add(revoke);
   }
 
   remove(hash: string, revoke: Revoke): void {
-    const set = this.byHash.get(hash);
-    if (!set) return;
-    set.delete(revoke);
-    if (set.size === 0) this.byHash.delete(hash);
+    const held = this.byHash.get(hash);
+    if (held === undefined) return;
+    if (typeof held === "function") {
+      if (held === revoke) this.byHash.delete(hash);
+      return;
+    }
+    held.delete(revoke);
+    if (held.size === 1) this.byHash.set(hash, held.values().next().value!);
+    else if (held.size === 0) this.byHash.delete(hash);
   }
 
   /** Revokes every socket of the token; one that throws does not keep the others from it. */
   revoke(hash: string, onError: (err: unknown) => void): void {
-    const set = this.byHash.get(hash);
+    const held = this.byHash.get(hash);
     this.byHash.delete(hash);
-    for (const revoke of set ?? []) {
+    if (held === undefined) return;
+    for (const revoke of typeof held === "function" ? [held] : held) {
       try {
         revoke();
       } catch (err) {

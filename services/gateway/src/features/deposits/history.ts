@@ -5,9 +5,9 @@
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DepositFanout, DepositLedgerView, decode, depositLedgerKey, depositSeq, type Names } from "@socketpot/contracts";
+import { DirectGets, type DirectReply } from "@socketpot/service-kit";
 
 export type LedgerSnapshot = {
   unconfirmed: number;
@@ -28,16 +28,62 @@ export interface DepositHistory {
    * ms) and before the call, oldest first, with its subject (the user's room).
    */
   since(appId: number, since: number, each: (subject: string, message: DepositFanout) => void): Promise<void>;
+  close?(): void;
 }
 
 const NOT_FOUND = /not found|no message found|10037|10059/i;
+/** A stream found missing is looked up again after this long (a direct get to it would only time out). */
+export const MISSING_STREAM_RECHECK_MS = 1_000;
 
 export function createDepositHistory(nc: NatsConnection, names: Names): DepositHistory {
   const stream = names.fanout.depositsStream;
   let jsm: Promise<JetStreamManager> | undefined;
-  let kv: Promise<KV> | undefined;
   const manager = () => (jsm ??= jetstreamManager(nc).catch((err: unknown) => Promise.reject(((jsm = undefined), err))));
-  const bucket = () => (kv ??= new Kvm(nc).open(names.depositLedgerBucket).catch((err: unknown) => Promise.reject(((kv = undefined), err))));
+  // The snapshot at every auth reads with direct gets: no Error built per request (DirectGets).
+  const gets = new DirectGets(nc);
+  const ledgerStream = `KV_${names.depositLedgerBucket}`;
+  const ledgerSubject = (appId: number, authId: number) => `$KV.${names.depositLedgerBucket}.${depositLedgerKey(appId, authId)}`;
+  /** Whether a stream exists: known once it does; a missing one is asked about again after a while. */
+  const known = new Map<string, { exists: Promise<boolean>; at: number }>();
+  function exists(name: string): Promise<boolean> {
+    const hit = known.get(name);
+    if (hit && (hit.at === Infinity || Date.now() - hit.at < MISSING_STREAM_RECHECK_MS)) return hit.exists;
+    const entry = { exists: Promise.resolve(false), at: Date.now() };
+    entry.exists = manager()
+      .then((m) => m.streams.info(name))
+      .then(
+        (info) => {
+          entry.at = Infinity;
+          if (info.config.allow_direct !== true) throw new Error(`stream ${name} does not allow direct gets`);
+          return true;
+        },
+        (err: unknown) => {
+          if (err instanceof Error && NOT_FOUND.test(err.message)) return false;
+          known.delete(name);
+          throw err;
+        },
+      );
+    known.set(name, entry);
+    return entry.exists;
+  }
+  /** A direct get from a stream that exists; null when it does not (or has no such message). */
+  async function last(stream: string, subject: string): Promise<Extract<DirectReply, { found: true }> | null> {
+    if (!(await exists(stream))) return null;
+    try {
+      const reply = await gets.last(stream, subject);
+      return reply.found ? reply : null;
+    } catch (err) {
+      // Deleted since (nobody answers): looked up again next time.
+      known.delete(stream);
+      throw err;
+    }
+  }
+  async function lastPublished(appId: number, authId: number): Promise<number> {
+    const reply = await last(stream, names.fanout.deposits(appId, authId));
+    if (!reply) return 0;
+    const decoded = decode(DepositFanout, reply.data);
+    return decoded.ok ? depositSeq(decoded.value) : 0;
+  }
 
   async function message(query: { last_by_subj: string } | { seq: number; next_by_subj: string }): Promise<DepositFanout | null> {
     try {
@@ -54,27 +100,21 @@ export function createDepositHistory(nc: NatsConnection, names: Names): DepositH
 
   return {
     async snapshot(appId, authId) {
-      let entry;
-      try {
-        entry = await (await bucket()).get(depositLedgerKey(appId, authId));
-      } catch (err) {
-        // No ledger bucket yet: wallet-watcher has never run, so there is nothing.
-        if (err instanceof Error && NOT_FOUND.test(err.message)) return { unconfirmed: 0, seq: 0, published: 0 };
-        throw err;
-      }
-      if (entry === null || entry.operation !== "PUT" || entry.value.length === 0) {
+      // No ledger bucket yet: wallet-watcher has never run, so there is nothing.
+      if (!(await exists(ledgerStream))) return { unconfirmed: 0, seq: 0, published: 0 };
+      const entry = await last(ledgerStream, ledgerSubject(appId, authId));
+      const op = entry?.header("KV-Operation");
+      if (entry === null || op === "DEL" || op === "PURGE" || entry.data.length === 0) {
         // No ledger (or a deleted one): the ledger numbers on after the stream's newest.
-        const last = await message({ last_by_subj: names.fanout.deposits(appId, authId) });
-        const seq = last ? depositSeq(last) : 0;
+        const seq = await lastPublished(appId, authId);
         return { unconfirmed: 0, seq, published: seq };
       }
-      const view = decode(DepositLedgerView, entry.value);
+      const view = decode(DepositLedgerView, entry.data);
       if (!view.ok) return { unconfirmed: 0, seq: 0, published: 0 };
       const { unconfirmed, produced, outbox } = view.value;
       if (outbox.length === 0) return { unconfirmed, seq: produced, published: produced };
       // Outbox entries leave the ledger lazily: what was published is what the stream holds.
-      const last = await message({ last_by_subj: names.fanout.deposits(appId, authId) });
-      return { unconfirmed, seq: produced, published: Math.min(produced, last ? depositSeq(last) : 0) };
+      return { unconfirmed, seq: produced, published: Math.min(produced, await lastPublished(appId, authId)) };
     },
 
     async oldest(appId, authId) {
@@ -141,5 +181,7 @@ export function createDepositHistory(nc: NatsConnection, names: Names): DepositH
         await jsm.consumers.delete(stream, info.name).catch(() => undefined);
       }
     },
+
+    close: () => gets.close(),
   };
 }

@@ -152,6 +152,9 @@ export function createDepositsFeature({ nc, names, relay, resync, log }: Feature
           if (catchingUp.get(session.socketId) === c) release(session);
         });
     },
+    close() {
+      history.close?.();
+    },
     async leave(session) {
       if (!session.user) return;
       release(session);
