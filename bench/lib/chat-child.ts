@@ -26,7 +26,11 @@ async function spawnService(name: string, main: string, readyText: string, env: 
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   let out = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready:\n${out.slice(-4000)}`)), 60_000);
+    const timer = setTimeout(() => {
+      // A service that never got ready must not outlive the benchmark.
+      child.kill("SIGKILL");
+      reject(new Error(`${name} not ready:\n${out.slice(-4000)}`));
+    }, 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       if (out.includes(readyText)) {
