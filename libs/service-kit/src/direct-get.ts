@@ -6,7 +6,8 @@
  * for every request, answered or not (RequestOne.cancel rejects its already settled promise
  * with a new RequestError), even with `noAsyncTraces`. Here a request is a publish with a
  * reply subject under this reader's inbox and an entry in a Map; an Error is built only for
- * a request that fails. Timeouts are checked by one sweep timer while requests are pending.
+ * a request that fails. Timeouts are checked by one sweep timer while requests are pending;
+ * the requests of one event-loop turn are published together (publishQueued).
  */
 import { createInbox, Empty, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 
@@ -32,6 +33,9 @@ export class DirectGets {
   private readonly sub: Subscription;
   private next = 0;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Requests asked for in this turn of the event loop, published together after it. */
+  private queued: Array<{ id: number; subject: string }> = [];
+  private publishing: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -46,18 +50,31 @@ export class DirectGets {
   /** The newest message on `subject` in `stream`. */
   last(stream: string, subject: string): Promise<DirectReply> {
     const id = ++this.next;
-    const reply = `${this.inbox}.${id}`;
     return new Promise<DirectReply>((resolve, reject) => {
       if (this.nc.isClosed()) return reject(new Error("NATS connection closed"));
       this.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
       this.sweeper ??= setInterval(() => this.sweep(), Math.max(50, this.timeoutMs / 4)).unref();
-      try {
-        this.nc.publish(`${this.apiPrefix}.DIRECT.GET.${stream}.${subject}`, Empty, { reply });
-      } catch (err) {
-        this.settle(id);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
+      this.queued.push({ id, subject: `${this.apiPrefix}.DIRECT.GET.${stream}.${subject}` });
+      this.publishing ??= setImmediate(() => this.publishQueued());
     });
+  }
+
+  /**
+   * One socket write for the requests of many auths in a storm: nats-core writes what was
+   * published by the end of each microtask checkpoint, and every auth runs in its own.
+   */
+  private publishQueued(): void {
+    const queued = this.queued;
+    this.queued = [];
+    this.publishing = undefined;
+    for (const { id, subject } of queued) {
+      if (!this.pending.has(id)) continue;
+      try {
+        this.nc.publish(subject, Empty, { reply: `${this.inbox}.${id}` });
+      } catch (err) {
+        this.settle(id)?.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   get inFlight(): number {

@@ -106,39 +106,51 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
   const admission = deps.admission ?? limits!;
   if (metrics && limits) registerEdgeLimitMetrics(metrics, limits);
 
+  /** The directory bucket, its reader and the watches auth relies on; resolves once all are set up. */
+  async function setupDirectory(): Promise<DirectoryCache> {
+    const kv = await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS);
+    // Auth reads tokens and users with direct gets (no Error built per request), when the
+    // bucket allows them; apps and staff come from memory, kept current by KV watches.
+    const direct = (await kv.status()).streamInfo.config.allow_direct;
+    if (direct) gets = new DirectGets(nc, config.RPC_TIMEOUT_MS);
+    const reader = new DirectoryCache(kv, gets ? directKeyRead(gets, names.directoryBucket) : kvKeyRead(kv));
+    const [stopRevocations] = await Promise.all([
+      reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {
+        onError: (err) => log.error({ err }, "token revocation failed"),
+        onEnded: (err) => health.died("directory revocation watch", err),
+      }),
+      reader.start({
+        nc,
+        onError: (err) => log.error({ err }, "directory cache watch failed"),
+        onEnded: (err) => log.warn({ err }, "directory cache watch ended; apps and staff are read for every auth"),
+      }),
+    ]);
+    stopWatch = () => {
+      stopRevocations();
+      reader.stop();
+      gets?.close();
+    };
+    resync.start();
+    directory = reader;
+    return reader;
+  }
+
   return {
     gatewayId,
     io,
     http,
     ready,
     async start() {
-      const kv = await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS);
-      // Auth reads tokens and users with direct gets (no Error built per request), when the
-      // bucket allows them; apps and staff come from memory, kept current by KV watches.
-      const direct = (await kv.status()).streamInfo.config.allow_direct;
-      if (direct) gets = new DirectGets(nc, config.RPC_TIMEOUT_MS);
-      const reader = new DirectoryCache(kv, gets ? directKeyRead(gets, names.directoryBucket) : kvKeyRead(kv));
-      directory = reader;
-      const [stopRevocations] = await Promise.all([
-        reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {
-          onError: (err) => log.error({ err }, "token revocation failed"),
-          onEnded: (err) => health.died("directory revocation watch", err),
-        }),
-        reader.start({
-          nc,
-          onError: (err) => log.error({ err }, "directory cache watch failed"),
-          onEnded: (err) => log.warn({ err }, "directory cache watch ended; apps and staff are read for every auth"),
-        }),
-      ]);
-      stopWatch = () => {
-        stopRevocations();
-        reader.stop();
-        gets?.close();
-      };
-      resync.start();
+      // Listening starts at once, alongside the directory's setup: a reconnect storm's
+      // handshakes proceed meanwhile, and auths wait for the directory (and its watches).
+      const setup = setupDirectory();
+      setup.catch(() => undefined);
       const sessionDeps = {
         features,
-        directory: { app: (appId: number) => reader.getApp(appId), resolveToken: (app: AppRecord, token: string) => reader.resolveToken(app, token) },
+        directory: {
+          app: async (appId: number) => (await setup).getApp(appId),
+          resolveToken: async (app: AppRecord, token: string) => (await setup).resolveToken(app, token),
+        },
         relay,
         appRooms,
         tokens,
@@ -150,14 +162,20 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
         stopping: () => stopping,
       };
       io.on("connection", (socket) => new Session(socket, sessionDeps));
-      heartbeat = startHeartbeat(nc, names, gatewayId, config.HEARTBEAT_INTERVAL_MS, () => io.engine.clientsCount);
-      await new Promise<void>((resolve, reject) => {
+      const listening = new Promise<void>((resolve, reject) => {
         http.once("error", reject);
         http.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => {
           http.off("error", reject);
           resolve();
         });
       });
+      try {
+        await Promise.all([setup, listening]);
+      } catch (err) {
+        if (http.listening) await new Promise<void>((resolve) => io.close(() => resolve()));
+        throw err;
+      }
+      heartbeat = startHeartbeat(nc, names, gatewayId, config.HEARTBEAT_INTERVAL_MS, () => io.engine.clientsCount);
       const port = (http.address() as AddressInfo).port;
       log.info({ gateway: gatewayId, port }, "gateway listening");
       return { port };
