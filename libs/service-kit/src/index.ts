@@ -8,7 +8,6 @@ export * from "./rpc-server";
 export * from "./rpc-client";
 export * from "./work-queue";
 export * from "./directory";
-export * from "./app-cache";
 export * from "./preflight";
 export * from "./main";
 export * from "./random";

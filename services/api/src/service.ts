@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { apiCatalogue, createNames, rpcCatalogue } from "@socketpot/contracts";
-import { AppCache, DirectoryReader, createRpcClient, natsReady, onceStop, openDirectoryBucket, readiness, registerService, type Registry, type Service } from "@socketpot/service-kit";
+import { DirectoryCache, createRpcClient, natsReady, onceStop, openDirectoryBucket, readiness, registerService, type Registry, type Service } from "@socketpot/service-kit";
 import type { FastifyInstance } from "fastify";
 import { ApiKeys } from "./api-keys";
 import type { ApiConfig } from "./config";
@@ -37,6 +37,7 @@ export function createApiService({ config, nc, log }: ApiDeps): ApiService {
   const catalogue = apiCatalogue(names);
   const rpc = createRpcClient(nc, log, config.RPC_TIMEOUT_MS);
   let keys: ApiKeys | undefined;
+  let cache: DirectoryCache | undefined;
   let http: FastifyInstance | undefined;
   let service: Service | undefined;
   let stopping = false;
@@ -50,17 +51,23 @@ export function createApiService({ config, nc, log }: ApiDeps): ApiService {
   return {
     ready,
     async start() {
-      const directory = new DirectoryReader(await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS));
+      const directory = new DirectoryCache(await openDirectoryBucket(nc, names, config.SOCKETPOT_JS_REPLICAS));
+      // Apps (and staff) kept until a KV watch says they changed; nothing kept while it is down.
+      await directory.start({
+        nc,
+        onError: (err) => log.error({ err }, "directory cache watch failed"),
+        onEnded: (err) => log.warn({ err }, "directory cache watch ended; apps are read on every call"),
+      });
+      cache = directory;
       const k = new ApiKeys(directory);
       await k.start((err) => log.error({ err }, "the API key watch ended; keys are read from the directory on every call"));
       keys = k;
-      const apps = new AppCache(directory);
       const operations = createOperations({
         names,
         rpcs: rpcCatalogue(names),
         rpc,
         nc,
-        directory: { getApp: (appId) => apps.get(appId), userObject: (app, authId) => directory.userObject(app, authId) },
+        directory: { getApp: (appId) => directory.getApp(appId), userObject: (app, authId) => directory.userObject(app, authId) },
       });
       service = await registerService(nc, { name: "api", version: "0.1.0", description: "Server API for app backends" }, config.SOCKETPOT_NAMESPACE);
       serveNatsApi(service, catalogue, operations, log);
@@ -83,6 +90,7 @@ export function createApiService({ config, nc, log }: ApiDeps): ApiService {
       await service?.stop().catch((err: unknown) => log.warn({ err }, "stopping the NATS service failed"));
       await http?.close();
       keys?.stop();
+      cache?.stop();
     }),
   };
 }
