@@ -27,6 +27,9 @@ export interface NatsCluster {
   urls: string;
   kill(name: string): Promise<void>;
   start(name: string): Promise<void>;
+  /** SIGSTOP / SIGCONT: the node goes silent (connections stay open, nothing is answered), as a host that hangs. */
+  pause(name: string): void;
+  resume(name: string): void;
   /** A connection to the given nodes (default all), with `options` on top of the defaults. */
   connect(nodes?: ClusterNode[], name?: string, options?: ConnectionOptions): Promise<NatsConnection>;
   stop(): Promise<void>;
@@ -63,9 +66,16 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       const p = procs.get(name);
       state.find((s) => s.name === name)!.running = false;
       if (!p) return;
+      p.child.kill("SIGCONT");
       p.child.kill("SIGKILL");
       await p.exited;
       procs.delete(name);
+    },
+    pause(name) {
+      procs.get(name)?.child.kill("SIGSTOP");
+    },
+    resume(name) {
+      procs.get(name)?.child.kill("SIGCONT");
     },
     async start(name) {
       await startNode(name);

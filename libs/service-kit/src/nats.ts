@@ -10,13 +10,14 @@ export class NatsUnavailableError extends Error {
 /**
  * How often the client pings its server, and how many pings may go unanswered: a server
  * that went silent without closing the connection (its host died, a network partition) is
- * left for another of the list within about (NATS_MAX_PINGS_OUT + 1) intervals, rather
- * than the client default of 2 minutes per ping.
+ * left for another of the list once more than NATS_MAX_PINGS_OUT pings are unanswered at the
+ * client's check, every interval: within (NATS_MAX_PINGS_OUT + 2) intervals (30-40 s),
+ * rather than the client default of 2 minutes per ping.
  */
 export const NATS_PING_INTERVAL_MS = 10_000;
 export const NATS_MAX_PINGS_OUT = 2;
 /** The longest a connection to a silent server goes unnoticed. */
-export const NATS_SILENCE_DETECTION_MS = NATS_PING_INTERVAL_MS * (NATS_MAX_PINGS_OUT + 1);
+export const NATS_SILENCE_DETECTION_MS = NATS_PING_INTERVAL_MS * (NATS_MAX_PINGS_OUT + 2);
 
 /**
  * Connect to NATS, reconnecting forever once connected (the servers of the list in random

@@ -4,7 +4,8 @@
  * connection was lost, and each room gets the notifications it has not had (the room's
  * `increasingSeq` drops the rest), then its held live ones, in order. A room whose read
  * fails has its sockets disconnected: their clients reconnect with `recover` and get what
- * they missed from the stream, each once.
+ * they missed from the stream, each once. While JetStream elects leaders after a node died the
+ * read is tried again, up to 10 times, 1 s apart.
  */
 import type { DepositFanout } from "@socketpot/contracts";
 import type { Logger } from "pino";
@@ -14,11 +15,13 @@ import type { DepositHistory } from "./history";
 
 /**
  * How far before the loss the stream is read: the NATS client notices a silent server after
- * missing pings (NATS_PING_INTERVAL_MS, at most about 3 of them), and the stream's times come
+ * missing pings (NATS_SILENCE_DETECTION_MS, 40 s), and the stream's times come
  * from the NATS server's clock, assumed within seconds of the gateway's (NTP), as the RPC
  * deadline header assumes. Reading more costs only what the app's users were notified of.
  */
 export const DEPOSITS_RESYNC_SKEW_MS = 30_000;
+/** Reads of an app's notifications before its rooms' sockets are disconnected, 1 s apart. */
+const RESYNC_TRIES = 10;
 /** Apps read at once. */
 const CONCURRENT_APPS = 8;
 
@@ -45,7 +48,9 @@ export async function resyncDeposits(args: {
     const release = relay.hold(appRooms);
     const wanted = new Set(appRooms);
     try {
-      const missed = await withRetries(3, 500, async () => {
+      // JetStream may be electing leaders (the node that died led the meta group or the
+      // stream): the rooms stay held, their live notifications kept, while it retries.
+      const missed = await withRetries(RESYNC_TRIES, 1_000, async () => {
         const found = new Map<string, DepositFanout[]>();
         await history.since(appId, args.since - args.lookbackMs, (room, message) => {
           const last = rooms.get(room)?.state.last ?? Infinity;
