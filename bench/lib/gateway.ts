@@ -11,6 +11,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createNames, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 import { spawnBetStream, type ServiceChild } from "./chat-child";
+import { compiledChild } from "./compiled";
 import { ChildHandle } from "./ipc";
 import { probeOf, readyPort, type ServerChild } from "./servers";
 import type { Target } from "./targets";
@@ -30,7 +31,9 @@ export interface GatewayServer extends ServerChild {
 }
 
 export async function startGatewayChild(namespace: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<GatewayServer> {
-  const handle = await ChildHandle.fork(CHILD, {
+  const child = await compiledChild(CHILD);
+  const handle = await ChildHandle.fork(child.path, {
+    plain: !child.tsx,
     name: "gateway",
     args: [JSON.stringify({ namespace, port: opts.port ?? 0, natsUrl: natsUrl(), env: opts.env })],
     // BENCH_GATEWAY_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the gateway.

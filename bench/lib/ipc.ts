@@ -36,6 +36,8 @@ export interface ForkOptions {
   nodeFlags?: string[];
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** The module is plain JavaScript (compiled.ts): run without tsx. */
+  plain?: boolean;
 }
 
 const TAIL_LINES = 40;
@@ -80,7 +82,7 @@ export class ChildHandle {
 
   static async fork(modulePath: string, opts: ForkOptions): Promise<ChildHandle> {
     const child = fork(modulePath, opts.args ?? [], {
-      execArgv: ["--import", "tsx", ...(opts.nodeFlags ?? [])],
+      execArgv: [...(opts.plain ? [] : ["--import", "tsx"]), ...(opts.nodeFlags ?? [])],
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });

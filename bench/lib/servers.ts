@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { ChildHandle } from "./ipc";
+import { compiledChild } from "./compiled";
 import type { CpuReading, MemoryReading } from "./probe";
 
 export interface ServerChild {
@@ -51,7 +52,9 @@ export function probeOf(handle: ChildHandle): Pick<ServerChild, "memory" | "cpu"
 
 /** Start the bare socket.io baseline on 127.0.0.1 (port 0 = any free port). */
 export async function startBareServer(opts: { port?: number } = {}): Promise<BareServer> {
-  const handle = await ChildHandle.fork(BARE, {
+  const child = await compiledChild(BARE);
+  const handle = await ChildHandle.fork(child.path, {
+    plain: !child.tsx,
     name: "bare-socket.io",
     args: [JSON.stringify({ port: opts.port ?? 0, host: "127.0.0.1", backlog: BARE_BACKLOG })],
     nodeFlags: ["--expose-gc"],

@@ -148,7 +148,7 @@ const scenario: Scenario = {
       title: `reconnect-storm: ${sockets} sockets dropped at once (${signal})`,
       rows,
       notes: [
-        `The server child gets ${signal} with ${sockets} authenticated sockets open, then a new server starts on the same port. Restart time includes process start-up (tsx) and, for the gateway, connecting to NATS.`,
+        `The server child gets ${signal} with ${sockets} authenticated sockets open, then a new server starts on the same port. Restart time includes process start-up (both servers run compiled with plain node, as the production image does: bench/lib/compiled.ts) and, for the gateway, connecting to NATS and setting up the directory.`,
         `Clients: socket.io-client 4 reconnection (delay ${delay} ms doubling to ${delayMax} ms, jitter 0.5), websocket only, \`auth\` re-emitted on every \`connect\`; "back" = connected and the new auth callback returned without error.`,
         "The headline is kill to all back: what the sockets' users wait, server start-up included (target: at most 1.3x bare's). Listening to all back leaves the start-up out.",
         "Documented errors: each socket sees one `disconnect: transport close` and `connect_error` for every attempt made while no server listens. Anything else (auth errors, server-side disconnects, sockets that never came back) is unexpected.",
