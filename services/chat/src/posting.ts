@@ -43,11 +43,22 @@ export async function postMessage(
   if (name !== undefined && !isKnownCommand(name)) {
     throw new RpcError("INVALID_COMMAND", `unknown command /${name.slice(0, 20)}`);
   }
-  if (await repo.isMuted(appId, user.auth_id)) throw new RpcError("USER_IS_MUTED");
-  if (options.rateLimit.count > 0 && !(await repo.takeRateSlot(appId, user.auth_id, options.rateLimit))) {
-    throw new RpcError("RATE_LIMITED", `at most ${options.rateLimit.count} messages per ${options.rateLimit.windowMs / 1000} s`);
+  const rateLimited = () =>
+    new RpcError("RATE_LIMITED", `at most ${options.rateLimit.count} messages per ${options.rateLimit.windowMs / 1000} s`);
+  if (name === undefined) {
+    // Plain text, the hot path: mute check, flood control and insert in one round trip.
+    const result = await repo.postText({ appId, channel, text, user }, options.rateLimit);
+    switch (result.kind) {
+      case "posted":
+        return result.message;
+      case "muted":
+        throw new RpcError("USER_IS_MUTED");
+      case "rate_limited":
+        throw rateLimited();
+    }
   }
-  if (name === undefined) return repo.insertMessage({ appId, channel, text, user });
+  if (await repo.isMuted(appId, user.auth_id)) throw new RpcError("USER_IS_MUTED");
+  if (options.rateLimit.count > 0 && !(await repo.takeRateSlot(appId, user.auth_id, options.rateLimit))) throw rateLimited();
 
   // A command. Roles are read from the directory now, not from the socket's auth snapshot.
   const app = await directory.getApp(appId);

@@ -62,6 +62,14 @@ export interface RateLimit {
   windowMs: number;
 }
 
+export type PostTextResult = { kind: "posted"; message: MessageObject } | { kind: "muted" } | { kind: "rate_limited" };
+
+interface PostTextRow {
+  muted: boolean;
+  id: bigint | null;
+  created_at: Date | null;
+}
+
 export class ChatRepository {
   constructor(private readonly prisma: ChatPrisma) {}
 
@@ -99,6 +107,54 @@ export class ChatRepository {
       },
     });
     return toMessageObject(row);
+  }
+
+  /**
+   * A user's plain-text post in ONE round trip: the mute check, then (when `limit.count > 0`)
+   * the flood-control slot, then the insert, in that order, all in one statement (one
+   * snapshot). A muted user takes no slot; a refused post inserts nothing.
+   */
+  async postText(input: { appId: number; channel: string; text: string; user: UserObject }, limit: RateLimit): Promise<PostTextResult> {
+    const { appId, channel, text, user } = input;
+    const windowSeconds = limit.windowMs / 1000;
+    const rows = await this.prisma.$queryRaw<Array<PostTextRow>>`
+      WITH muted AS (
+        SELECT 1 FROM chat_mute
+        WHERE app_id = ${appId}::int AND auth_id = ${user.auth_id}::int AND expires_at > now()
+      ), slot AS (
+        INSERT INTO chat_rate AS r (app_id, auth_id, stamps, updated_at)
+        SELECT ${appId}::int, ${user.auth_id}::int, ARRAY[now()]::timestamptz(3)[], now()
+        WHERE ${limit.count}::int > 0 AND NOT EXISTS (SELECT 1 FROM muted)
+        ON CONFLICT (app_id, auth_id) DO UPDATE SET
+          stamps = ARRAY(SELECT s FROM unnest(r.stamps) AS s
+                         WHERE s > now() - make_interval(secs => ${windowSeconds}::float8) ORDER BY s) || now(),
+          updated_at = now()
+        WHERE cardinality(ARRAY(SELECT s FROM unnest(r.stamps) AS s
+                                WHERE s > now() - make_interval(secs => ${windowSeconds}::float8))) < ${limit.count}::int
+        RETURNING 1
+      ), inserted AS (
+        INSERT INTO chat_message (app_id, channel, text, user_auth_id, user_uname, user_role)
+        SELECT ${appId}::int, ${channel}::text, ${text}::text, ${user.auth_id}::int, ${user.uname}::text, ${user.role}::"ChatRole"
+        WHERE NOT EXISTS (SELECT 1 FROM muted) AND (${limit.count}::int = 0 OR EXISTS (SELECT 1 FROM slot))
+        RETURNING id, created_at
+      )
+      SELECT EXISTS (SELECT 1 FROM muted) AS muted, i.id, i.created_at
+      FROM (VALUES (1)) AS one (x) LEFT JOIN inserted i ON true`;
+    const row = rows[0];
+    if (row?.muted) return { kind: "muted" };
+    if (!row || row.id === null || row.created_at === null) return { kind: "rate_limited" };
+    return {
+      kind: "posted",
+      message: toMessageObject({
+        id: row.id,
+        channel,
+        text,
+        createdAt: row.created_at,
+        userAuthId: user.auth_id,
+        userUname: user.uname,
+        userRole: user.role,
+      }),
+    };
   }
 
   // ---------------------------------------------------------------- moderation
