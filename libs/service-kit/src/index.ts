@@ -18,3 +18,4 @@ export * from "./throttled-log";
 export * from "./replicas";
 export * from "./direct-get";
 export * from "./directory-cache";
+export * from "./deadline";

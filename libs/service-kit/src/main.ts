@@ -6,6 +6,22 @@ import { connectNats } from "./nats";
 import { runMain, type StartableService } from "./lifecycle";
 import { createMetricsRegistry, instrumentNats } from "./metrics";
 import { startOpsServer } from "./ops-http";
+import { settledWithin } from "./deadline";
+
+/**
+ * How long a stopping service lets its NATS connection drain. A drain ends with a flush, whose
+ * answer queues behind everything the server still has for this connection: after a flood
+ * that is a backlog the client must read and parse first (seconds on a busy machine, past the
+ * 10 s stop deadline). The service has already stopped its intake and sent its last replies,
+ * so past this the connection is closed instead.
+ */
+const DRAIN_DEADLINE_MS = 2_000;
+
+async function drainWithin(nc: NatsConnection, ms: number, log: Logger): Promise<void> {
+  if (await settledWithin(nc.drain(), ms)) return;
+  log.warn({ ms }, "NATS connection did not drain in time; closing it");
+  await nc.close().catch(() => undefined);
+}
 
 /**
  * The whole `main.ts` of a NATS-connected service: read and validate its config, connect,
@@ -31,7 +47,7 @@ export function runNatsService<C extends { NATS_URL: string; OPS_PORT?: number; 
       async stop() {
         ops?.server.close();
         await service.stop();
-        await nc.drain();
+        await drainWithin(nc, DRAIN_DEADLINE_MS, log);
       },
     };
   });

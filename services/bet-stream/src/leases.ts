@@ -18,10 +18,13 @@
 import { StorageType } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { ensureReplicas, kvStream } from "@socketpot/service-kit";
+import { ensureReplicas, kvStream, settledWithin } from "@socketpot/service-kit";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { z } from "zod";
+
+/** How long a stopping replica waits for its lease releases (see stop). */
+const RELEASE_DEADLINE_MS = 3_000;
 
 const PARTITION_PREFIX = "partitions.";
 const REPLICA_PREFIX = "replicas.";
@@ -127,14 +130,25 @@ export class PartitionLeases {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([this.renewing, this.rebalancing]);
     const kv = this.kv;
-    if (!kv) return;
-    for (const [p, lease] of [...this.leases]) {
-      this.lose(p);
-      await kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch(() => undefined);
+    const releases = async () => {
+      await Promise.all([this.renewing, this.rebalancing]);
+      if (!kv) return;
+      const held = [...this.leases];
+      for (const [p] of held) this.lose(p);
+      await Promise.all([
+        ...held.map(([p, lease]) => kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch(() => undefined)),
+        kv.delete(REPLICA_PREFIX + this.opts.replicaId).catch(() => undefined),
+      ]);
+    };
+    // Every release is one round trip, and after a flood each waits behind the backlog the
+    // connection still has to read. The releases go out together and the stop waits for them
+    // a bounded time: a lease not released in time is freed by the bucket's TTL, as a killed
+    // replica's are.
+    if (!(await settledWithin(releases(), RELEASE_DEADLINE_MS))) {
+      this.opts.log.warn({ ms: RELEASE_DEADLINE_MS }, "partitions not released in time; the bucket's TTL frees them");
+      for (const p of [...this.leases.keys()]) this.lose(p);
     }
-    await kv.delete(REPLICA_PREFIX + this.opts.replicaId).catch(() => undefined);
   }
 
   /**

@@ -21,6 +21,7 @@ import {
   type Registry,
   type RpcEndpointStats,
   type Service,
+  settledWithin,
 } from "@socketpot/service-kit";
 import { createBetValidator } from "./bet-validator";
 import type { BetStreamConfig } from "./config";
@@ -274,7 +275,7 @@ export function createBetStreamService(deps: BetStreamDeps): BetStreamService {
     await publisher.close();
     await service?.stop().catch(() => undefined);
     await leases.stop();
-    await nc.flush().catch(() => undefined);
+    await settledWithin(nc.flush(), 2_000);
     log.info(stats(), "bet-stream stopped");
   });
 
