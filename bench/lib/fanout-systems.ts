@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import pg from "pg";
 import { applyMigrations, dropDatabase, ensureDatabase } from "@socketpot/chat";
+import { EDGE_LIMITS_OFF } from "@socketpot/gateway";
 import { spawnChat } from "./chat-child";
 import { BENCH_APP_ID, BenchDirectory, natsUrl, startGatewayChild, type GatewayServer } from "./gateway";
 import { ChildHandle } from "./ipc";
@@ -32,21 +33,6 @@ export interface FanoutSystem {
   side(): Promise<ExternalProcess[]>;
   stop(): Promise<void>;
 }
-
-/**
- * One poster posts tens of messages a second here, far over a user's edge limits (10/s per
- * socket): they are turned off, as the peer has none. Their checks still run per event. The
- * chat service likewise runs without flood control and lets one user have 64 posts in flight.
- */
-export const EDGE_LIMITS_OFF: Record<string, string> = {
-  EDGE_SOCKET_EVENTS_PER_S: "0",
-  EDGE_SOCKET_BYTES_PER_S: "0",
-  EDGE_SOCKET_PENDING: "0",
-  EDGE_USER_EVENTS_PER_S: "0",
-  EDGE_USER_BYTES_PER_S: "0",
-  EDGE_USER_PENDING: "0",
-  EDGE_DISCONNECT_REFUSALS_PER_S: "0",
-};
 
 const SIO_NODE = fileURLToPath(new URL("./sio-node.ts", import.meta.url));
 
@@ -80,6 +66,9 @@ export async function startSocketpot(gateways: number): Promise<FanoutSystem> {
     });
     const gws: GatewayServer[] = [];
     for (let i = 0; i < gateways; i++) {
+      // One poster posts tens of messages a second, far over a user's edge limits (10/s per
+      // socket): they are off, as the peer has none; their checks still run per event. Chat
+      // likewise runs without flood control and lets one user have 64 posts in flight.
       const gw = await startGatewayChild(dir.namespace, { env: { RPC_TIMEOUT_MS: "20000", ...EDGE_LIMITS_OFF } });
       gws.push(gw);
       cleanups.push(() => gw.stop());

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { GatewayEnv, createGatewayService, type GatewayDeps, type GatewayService } from "@socketpot/gateway";
+import { EDGE_LIMITS_OFF, GatewayEnv, createGatewayService, type GatewayDeps, type GatewayService } from "@socketpot/gateway";
 import { natsUrl } from "./nats";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -17,15 +17,7 @@ export interface RunningGateway {
 }
 
 /** Edge limits off: tests post in quick succession; the tests of the limits set their own. */
-export const EDGE_LIMITS_OFF: Record<string, string> = {
-  EDGE_SOCKET_EVENTS_PER_S: "0",
-  EDGE_SOCKET_BYTES_PER_S: "0",
-  EDGE_SOCKET_PENDING: "0",
-  EDGE_USER_EVENTS_PER_S: "0",
-  EDGE_USER_BYTES_PER_S: "0",
-  EDGE_USER_PENDING: "0",
-  EDGE_DISCONNECT_REFUSALS_PER_S: "0",
-};
+export { EDGE_LIMITS_OFF };
 
 /**
  * A gateway in this process on a random port, sharing the test's NATS connection; edge

@@ -4,3 +4,4 @@ export type { Feature, FeatureDeps, SessionInfo } from "./features";
 export type { FanoutRoom } from "./relay/fanout-relay";
 export type { EventAdmission, AdmissionRequest, Admission } from "./event-admission";
 export { EdgeLimits, type EdgeLimitSettings } from "./edge-limits/edge-limits";
+export { EDGE_LIMITS_OFF } from "./edge-limits/settings";
