@@ -87,7 +87,8 @@ describe("operations endpoints", () => {
     expect(await sample("wallet-watcher", "socketpot_wallet_events_total", { outcome: "applied" })).toBe(before.applied + 1);
     expect(await sample("wallet-watcher", "socketpot_wallet_notification_latency_seconds_count")).toBeGreaterThanOrEqual(1);
     expect(await sample("wallet-watcher", "socketpot_wallet_notifications_total")).toBeGreaterThanOrEqual(1);
-    expect(await sample("bet-stream", "socketpot_bets_out_total", { outcome: "published" })).toBeGreaterThan(0);
+    // Bets go out when their window closes (every 250 ms), after they were counted in.
+    await waitFor(async () => (await sample("bet-stream", "socketpot_bets_out_total", { outcome: "published" })) > 0, 15_000, "bets published");
     expect(await sample("bet-stream", "socketpot_bets_leases_held", { state: "held" })).toBeGreaterThan(0);
   }, 60_000);
 
