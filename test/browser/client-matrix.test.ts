@@ -31,6 +31,7 @@ interface AppState {
   balances: Array<{ balance: number; diff: number }>;
   clientErrors: string[];
   connectErrors: string[];
+  disconnects: string[];
   errors: string[];
 }
 
@@ -224,7 +225,7 @@ describe("a gateway restart", () => {
     const c = caseNamed(name);
     await authenticated(c);
     const s = await until(c, (st) => st.auths.length >= 2 && st.messages.some((m) => m.text === after), "re-auth and a message after it");
-    expect(s.connects).toBe(2);
+    expect(s.connects, `disconnects: ${JSON.stringify(s.disconnects)}, connect errors: ${JSON.stringify(s.connectErrors)}`).toBe(2);
     expect(s.auths.map((a) => a.err)).toEqual([null, null]);
     expect(s.auths[1]?.response?.subscriptions).toEqual(["CHAT", "DEPOSITS", "BETS"]);
     if (c.mode === "upgrade") await until(c, (st) => st.transport === "websocket", "upgrade after the reconnect");
