@@ -8,6 +8,7 @@
  */
 import type { MessageObject, PresenceEntry, Role, UserObject } from "@socketpot/contracts";
 import type { ChatPrisma } from "./database";
+import { Prisma } from "./generated/prisma/client";
 
 type Tx = Parameters<Parameters<ChatPrisma["$transaction"]>[0]>[0];
 
@@ -116,7 +117,6 @@ export class ChatRepository {
    */
   async postText(input: { appId: number; channel: string; text: string; user: UserObject }, limit: RateLimit): Promise<PostTextResult> {
     const { appId, channel, text, user } = input;
-    const windowSeconds = limit.windowMs / 1000;
     const rows = await this.prisma.$queryRaw<Array<PostTextRow>>`
       WITH muted AS (
         SELECT 1 FROM chat_mute
@@ -125,12 +125,7 @@ export class ChatRepository {
         INSERT INTO chat_rate AS r (app_id, auth_id, stamps, updated_at)
         SELECT ${appId}::int, ${user.auth_id}::int, ARRAY[now()]::timestamptz(3)[], now()
         WHERE ${limit.count}::int > 0 AND NOT EXISTS (SELECT 1 FROM muted)
-        ON CONFLICT (app_id, auth_id) DO UPDATE SET
-          stamps = ARRAY(SELECT s FROM unnest(r.stamps) AS s
-                         WHERE s > now() - make_interval(secs => ${windowSeconds}::float8) ORDER BY s) || now(),
-          updated_at = now()
-        WHERE cardinality(ARRAY(SELECT s FROM unnest(r.stamps) AS s
-                                WHERE s > now() - make_interval(secs => ${windowSeconds}::float8))) < ${limit.count}::int
+        ${rateSlotConflict(limit)}
         RETURNING 1
       ), inserted AS (
         INSERT INTO chat_message (app_id, channel, text, user_auth_id, user_uname, user_role)
@@ -213,16 +208,10 @@ export class ChatRepository {
    * Returns false when the user already posted `count` times within `windowMs`.
    */
   async takeRateSlot(appId: number, authId: number, limit: RateLimit): Promise<boolean> {
-    const windowSeconds = limit.windowMs / 1000;
     const rows = await this.prisma.$queryRaw<Array<{ ok: number }>>`
       INSERT INTO chat_rate AS r (app_id, auth_id, stamps, updated_at)
       VALUES (${appId}, ${authId}, ARRAY[now()]::timestamptz(3)[], now())
-      ON CONFLICT (app_id, auth_id) DO UPDATE SET
-        stamps = ARRAY(SELECT s FROM unnest(r.stamps) AS s
-                       WHERE s > now() - make_interval(secs => ${windowSeconds}::float8) ORDER BY s) || now(),
-        updated_at = now()
-      WHERE cardinality(ARRAY(SELECT s FROM unnest(r.stamps) AS s
-                              WHERE s > now() - make_interval(secs => ${windowSeconds}::float8))) < ${limit.count}::int
+      ${rateSlotConflict(limit)}
       RETURNING 1 AS ok`;
     return rows.length > 0;
   }
@@ -390,4 +379,18 @@ async function dropSockets(tx: Tx, gatewayIds: string[], lingerMs: number): Prom
     UPDATE chat_presence p SET check_at = now() + make_interval(secs => ${lingerMs / 1000}::float8)
     FROM (SELECT DISTINCT app_id, auth_id FROM dropped) d
     WHERE p.app_id = d.app_id AND p.auth_id = d.auth_id`;
+}
+
+/**
+ * The conflict clause of a flood-control slot (an upsert into `chat_rate AS r`): keeps the
+ * window's stamps and adds one only while there are fewer than `limit.count`.
+ */
+function rateSlotConflict(limit: RateLimit): Prisma.Sql {
+  const windowSeconds = limit.windowMs / 1000;
+  return Prisma.sql`ON CONFLICT (app_id, auth_id) DO UPDATE SET
+    stamps = ARRAY(SELECT s FROM unnest(r.stamps) AS s
+                   WHERE s > now() - make_interval(secs => ${windowSeconds}::float8) ORDER BY s) || now(),
+    updated_at = now()
+  WHERE cardinality(ARRAY(SELECT s FROM unnest(r.stamps) AS s
+                          WHERE s > now() - make_interval(secs => ${windowSeconds}::float8))) < ${limit.count}::int`;
 }
