@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { headers, type NatsConnection } from "@nats-io/transport-node";
+import { RequestError, headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { RPC_DEADLINE_HEADER, RpcReply, decode, encode } from "@socketpot/contracts";
 import { RPC_FAILURE_LOGS_PER_MINUTE, type RpcEntry } from "./rpc";
@@ -12,32 +12,51 @@ export interface RpcClient {
   ): Promise<RpcReply<z.output<Res>>>;
 }
 
+/** Pause between sends of a request that found no responder. */
+export const NO_RESPONDERS_RETRY_MS = 100;
+
 /**
  * Calls services by NATS request/reply. Never throws: a timeout, a missing service or an
  * invalid reply becomes INTERNAL_ERROR (and is logged, at most RPC_FAILURE_LOGS_PER_MINUTE
  * lines a minute of each kind), so a socket callback always gets an answer within
- * `timeoutMs`. Each request carries that timeout as its deadline (RPC_DEADLINE_HEADER), so
- * a server reached late does not act on it.
+ * `timeoutMs`. A "no responders" answer is sent again every NO_RESPONDERS_RETRY_MS until the
+ * timeout (unless the entry says `waitForResponder: false`): nobody received it, and a
+ * service whose NATS node died or that is restarting subscribes again within moments. Each
+ * request carries the call's deadline (RPC_DEADLINE_HEADER), so a server reached late does
+ * not act on it.
  */
 export function createRpcClient(nc: NatsConnection, log: Logger, timeoutMs: number): RpcClient {
   const failed = new ThrottledLog(RPC_FAILURE_LOGS_PER_MINUTE, (f, m) => log.error(f, m));
   const invalid = new ThrottledLog(RPC_FAILURE_LOGS_PER_MINUTE, (f, m) => log.error(f, m));
   return {
     async call(entry, request) {
-      try {
-        const h = headers();
-        h.set(RPC_DEADLINE_HEADER, String(Date.now() + timeoutMs));
-        const msg = await nc.request(entry.subject, encode(request), { timeout: timeoutMs, headers: h });
-        const decoded = decode(RpcReply(entry.result), msg.data);
-        if (!decoded.ok) {
-          invalid.log({ subject: entry.subject, error: decoded.error }, "invalid rpc reply");
+      const deadline = Date.now() + timeoutMs;
+      const data = encode(request);
+      for (;;) {
+        try {
+          const h = headers();
+          h.set(RPC_DEADLINE_HEADER, String(deadline));
+          const msg = await nc.request(entry.subject, data, { timeout: Math.max(1, deadline - Date.now()), headers: h });
+          const decoded = decode(RpcReply(entry.result), msg.data);
+          if (!decoded.ok) {
+            invalid.log({ subject: entry.subject, error: decoded.error }, "invalid rpc reply");
+            return { ok: false, error: "INTERNAL_ERROR" };
+          }
+          return decoded.value as RpcReply<never>;
+        } catch (err) {
+          const retry = entry.waitForResponder !== false && isNoResponders(err) && deadline - Date.now() > NO_RESPONDERS_RETRY_MS;
+          if (retry) {
+            await new Promise((r) => setTimeout(r, NO_RESPONDERS_RETRY_MS));
+            continue;
+          }
+          failed.log({ subject: entry.subject, err: (err as Error).message }, "rpc failed");
           return { ok: false, error: "INTERNAL_ERROR" };
         }
-        return decoded.value as RpcReply<never>;
-      } catch (err) {
-        failed.log({ subject: entry.subject, err: (err as Error).message }, "rpc failed");
-        return { ok: false, error: "INTERNAL_ERROR" };
       }
     },
   };
+}
+
+function isNoResponders(err: unknown): boolean {
+  return err instanceof RequestError && err.isNoResponders();
 }

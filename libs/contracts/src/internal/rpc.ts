@@ -93,7 +93,8 @@ export function rpcCatalogue(names: Names) {
     chatHistory: { subject: names.rpc.chatHistory, request: ChatHistoryRequest, result: ChatHistoryResult },
     chatModerate: { subject: names.rpc.chatModerate, request: ChatModerateRequest, result: ChatPostResult },
     chatPresence: { subject: names.rpc.chatPresence, request: ChatPresenceRequest, result: ChatPresenceResult },
-    betsRecent: { subject: names.rpc.betsRecent, request: BetsRecentRequest, result: BetsRecentResult },
+    // Only the bet-stream replica holding the app answers; nobody does during a handover.
+    betsRecent: { subject: names.rpc.betsRecent, request: BetsRecentRequest, result: BetsRecentResult, waitForResponder: false },
   } as const;
 }
 export type RpcCatalogue = ReturnType<typeof rpcCatalogue>;
