@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import pg from "pg";
-import { applyMigrations, dropDatabase, ensureDatabase } from "@socketpot/chat";
+import { createBenchDatabase } from "./bench-database";
 import { EDGE_LIMITS_OFF } from "@socketpot/gateway";
 import { spawnChat } from "./chat-child";
 import { BENCH_APP_ID, BenchDirectory, natsUrl, startGatewayChild, type GatewayServer } from "./gateway";
@@ -48,13 +48,9 @@ export async function startSocketpot(gateways: number): Promise<FanoutSystem> {
   };
   try {
     await dir.seedUsers(1);
-    const server = new URL(process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
-    server.pathname = `/socketpot_bench_${randomBytes(4).toString("hex")}`;
-    const databaseUrl = server.toString();
-    const dbName = server.pathname.slice(1);
-    await ensureDatabase(databaseUrl);
-    cleanups.push(() => dropDatabase(databaseUrl));
-    await applyMigrations(databaseUrl);
+    const db = await createBenchDatabase();
+    cleanups.push(() => db.drop());
+    const { url: databaseUrl, name: dbName } = db;
     const chat = await spawnChat({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: dir.namespace, DATABASE_URL: databaseUrl, CHAT_RATE_LIMIT_COUNT: "0", CHAT_POST_PER_USER: "64", LOG_LEVEL: "info" });
     cleanups.push(() => chat.stop());
     cleanups.push(async () => {

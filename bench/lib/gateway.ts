@@ -10,7 +10,8 @@ import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createNames, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
-import { spawnBetStream, type ServiceChild } from "./chat-child";
+import { createBenchDatabase, type BenchDatabase } from "./bench-database";
+import { spawnBetStream, spawnChat, type ServiceChild } from "./chat-child";
 import { compiledChild } from "./compiled";
 import { ChildHandle } from "./ipc";
 import { probeOf, readyPort, type ServerChild } from "./servers";
@@ -112,11 +113,29 @@ export class BenchDirectory {
  * The gateway as a target. With BETS among the subscriptions, bet-stream runs in the
  * namespace (started with the first gateway, stopped by dispose), so a BETS auth takes the
  * same path as in production: the recent-bets request is answered, not timed out or refused.
+ * With CHAT, the chat service runs the same way on a fresh database (each CHAT auth joins
+ * the lobby and gets its history). `anonymous`: the sockets send no access token.
  */
-export async function gatewayTarget(opts: { subscriptions: string[]; env?: Record<string, string> }): Promise<Target> {
+export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?: boolean; env?: Record<string, string> }): Promise<Target> {
   const dir = await BenchDirectory.create();
   let betStream: Promise<ServiceChild> | undefined;
+  let chat: Promise<{ service: ServiceChild; db: BenchDatabase }> | undefined;
   const needsBetStream = opts.subscriptions.includes("BETS");
+  const needsChat = opts.subscriptions.includes("CHAT");
+  const startChat = async () => {
+    const db = await createBenchDatabase();
+    const service = await spawnChat({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: dir.namespace, DATABASE_URL: db.url, LOG_LEVEL: "info" }).catch(async (err: unknown) => {
+      await db.drop();
+      throw err;
+    });
+    return { service, db };
+  };
+  /** The service children that started, by name. */
+  const started = async (): Promise<{ name: string; service: ServiceChild }[]> => {
+    const bs = await betStream?.catch(() => undefined);
+    const ch = await chat?.catch(() => undefined);
+    return [...(bs ? [{ name: "bet-stream", service: bs }] : []), ...(ch ? [{ name: "chat", service: ch.service }] : [])];
+  };
   return {
     kind: "gateway",
     auth: { app_id: BENCH_APP_ID, subscriptions: opts.subscriptions },
@@ -125,15 +144,17 @@ export async function gatewayTarget(opts: { subscriptions: string[]; env?: Recor
       await dir.seedUsers(count);
       console.error(`[bench] seeded ${count} users + tokens in ${dir.namespace} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     },
-    tokens: (count) => dir.tokens.slice(0, count),
+    tokens: (count) => (opts.anonymous ? undefined : dir.tokens.slice(0, count)),
     async start(port) {
       if (needsBetStream) await (betStream ??= spawnBetStream({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: dir.namespace }));
+      if (needsChat) await (chat ??= startChat());
       return startGatewayChild(dir.namespace, { port, env: opts.env });
     },
     async dispose() {
-      if (betStream) {
-        await (await betStream.catch(() => undefined))?.stop();
-        // bet-stream's streams and buckets; the directory bucket goes with dir.dispose().
+      for (const { service } of await started()) await service.stop();
+      if (chat) await (await chat.catch(() => undefined))?.db.drop();
+      if (betStream || chat) {
+        // The services' streams and buckets; the directory bucket goes with dir.dispose().
         const jsm = await jetstreamManager(dir.nc);
         const streams: string[] = [];
         for await (const s of jsm.streams.list()) if (s.config.name.includes(dir.namespace) && !s.config.name.includes(dir.names.directoryBucket)) streams.push(s.config.name);
@@ -141,10 +162,7 @@ export async function gatewayTarget(opts: { subscriptions: string[]; env?: Recor
       }
       await dir.dispose();
     },
-    serviceProcesses: async () => {
-      const bs = betStream ? await betStream.catch(() => undefined) : undefined;
-      return bs?.child.pid ? [{ name: "bet-stream", pid: bs.child.pid }] : [];
-    },
+    serviceProcesses: async () => (await started()).map(({ name, service }) => ({ name, pid: service.child.pid })),
     publish: (subject, body) => dir.nc.publish(subject(dir.names), JSON.stringify(body)),
     flush: () => dir.nc.flush(),
   };

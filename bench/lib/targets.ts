@@ -24,13 +24,13 @@ export interface Target {
   flush?(): Promise<void>;
 }
 
-export function bareTarget(subscriptions: string[] = ["DEPOSITS", "BETS"]): Target {
+export function bareTarget(subscriptions: string[] = ["DEPOSITS", "BETS"], anonymous = false): Target {
   return {
     kind: "bare",
     auth: { app_id: 1, subscriptions },
     prepare: async () => undefined,
     // The bare server puts a socket with a token in a room of its own (as DEPOSITS does).
-    tokens: (count) => Array.from({ length: count }, (_, i) => `bare-${i}`),
+    tokens: (count) => (anonymous ? undefined : Array.from({ length: count }, (_, i) => `bare-${i}`)),
     start: (port) => startBareServer({ port }),
     dispose: async () => undefined,
   };
@@ -41,18 +41,23 @@ export function subscriptionsArg(args: Record<string, string>): string[] {
   return (args.subscriptions ?? "DEPOSITS,BETS").split(",").map((s) => s.trim().toUpperCase());
 }
 
+/** `--anonymous`: the sockets authenticate without an access token (CHAT read-only, BETS). */
+export function anonymousArg(args: Record<string, string>): boolean {
+  return args.anonymous !== undefined && args.anonymous !== "false";
+}
+
 /**
  * Targets named by `--targets` (default "bare,gateway"). The gateway target is loaded
  * lazily so the baseline runs even where the gateway cannot start.
  */
-export async function makeTargets(args: Record<string, string>, subscriptions: string[]): Promise<Target[]> {
+export async function makeTargets(args: Record<string, string>, subscriptions: string[], anonymous = false): Promise<Target[]> {
   const names = (args.targets ?? "bare,gateway").split(",").map((s) => s.trim()).filter(Boolean);
   const targets: Target[] = [];
   for (const name of names) {
-    if (name === "bare") targets.push(bareTarget(subscriptions));
+    if (name === "bare") targets.push(bareTarget(subscriptions, anonymous));
     else if (name === "gateway") {
       const { gatewayTarget } = await import("./gateway");
-      targets.push(await gatewayTarget({ subscriptions }));
+      targets.push(await gatewayTarget({ subscriptions, anonymous }));
     } else throw new Error(`--targets: unknown target "${name}" (bare, gateway)`);
   }
   return targets;

@@ -12,10 +12,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { io as connectIo, type Socket } from "socket.io-client";
-import { applyMigrations, dropDatabase, ensureDatabase } from "@socketpot/chat";
+import { createBenchDatabase } from "../lib/bench-database";
 import { spawnChat } from "../lib/chat-child";
 import { BENCH_APP_ID, BenchDirectory, natsUrl, startGatewayChild, type GatewayServer } from "../lib/gateway";
 import { Histogram } from "../lib/histogram";
@@ -132,11 +131,8 @@ const outcomesText = (o: Record<string, number>) =>
     .join(", ") || "none";
 
 async function runOnce(via: "gateway" | "nats" | "none", opts: { rate: number; seconds: number; users: number; intervalMs: number }): Promise<Record<string, string | number>> {
-  const server = new URL(process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
-  server.pathname = `/socketpot_bench_${randomBytes(4).toString("hex")}`;
-  const databaseUrl = server.toString();
-  await ensureDatabase(databaseUrl);
-  await applyMigrations(databaseUrl);
+  const db = await createBenchDatabase();
+  const databaseUrl = db.url;
   const dir = await BenchDirectory.create();
   let chat: Awaited<ReturnType<typeof spawnChat>> | undefined;
   let gateway: GatewayServer | undefined;
@@ -194,7 +190,7 @@ async function runOnce(via: "gateway" | "nats" | "none", opts: { rate: number; s
     await gateway?.stop().catch(() => undefined);
     await chat?.stop().catch(() => undefined);
     await dir.dispose().catch(() => undefined);
-    await dropDatabase(databaseUrl).catch(() => undefined);
+    await db.drop().catch(() => undefined);
   }
 }
 

@@ -10,13 +10,14 @@
  *
  * Flags: --sizes 1000,5000,10000,19500  --workers 4  --concurrency 50 (per worker)
  *        --targets bare,gateway  --subscriptions DEPOSITS,BETS  --timeout-seconds 600 (per storm)
+ *        --anonymous (no access token: e.g. `--subscriptions CHAT --anonymous`, read-only chat)
  */
 import { bytes, intListArg, ms, num, ratio, tally } from "../lib/format";
 import { maxSocketsPerProcess, openFilesLimit } from "../lib/limits";
 import { ClientPool, clientPoolArgs } from "../lib/pool";
 import { cpuShare } from "../lib/probe";
 import { externalSince, markExternal, natsServerProcess, totalSeconds } from "../lib/proc-cpu";
-import { makeTargets, subscriptionsArg, type Target } from "../lib/targets";
+import { anonymousArg, makeTargets, subscriptionsArg, type Target } from "../lib/targets";
 import type { Scenario, ScenarioResult } from "../lib/types";
 
 /** The connect+auth rate target (>= 0.5x bare) is set for storms of 1k, 5k and 10k sockets; memory is compared at every size. */
@@ -31,9 +32,9 @@ interface Measurement {
   p50: number;
   p99: number;
   serverCores: number;
-  /** Server CPU milliseconds per ready socket: the server process, plus for the gateway the NATS server and bet-stream. */
+  /** Server CPU milliseconds per ready socket: the server process, plus for the gateway the NATS server and the services (bet-stream, chat). */
   serverCpuMs: number;
-  /** Of serverCpuMs, the NATS server's and bet-stream's share (0 for bare). */
+  /** Of serverCpuMs, the NATS server's and the services' share (0 for bare). */
   supportCpuMs: number;
   generatorCores: number;
   heapPerSocket: number;
@@ -45,7 +46,7 @@ async function measure(target: Target, pool: ClientPool, size: number, opts: { c
   const server = await target.start();
   try {
     const before = await server.memory();
-    // The directory reads and bet-stream's recent-bets answers are server work too.
+    // The directory reads, bet-stream's recent-bets answers and chat's joins are server work too.
     const support = target.kind === "gateway" ? markExternal([natsServerProcess(), ...((await target.serviceProcesses?.()) ?? [])]) : undefined;
     const serverCpu0 = await server.cpu();
     const genCpu0 = await pool.cpuMark();
@@ -97,7 +98,8 @@ const scenario: Scenario = {
     }
     const { workers, concurrency, timeoutMs } = clientPoolArgs(args, { default: 600, max: 1800 });
     const subscriptions = subscriptionsArg(args);
-    const targets = await makeTargets(args, subscriptions);
+    const anonymous = anonymousArg(args);
+    const targets = await makeTargets(args, subscriptions, anonymous);
     const pool = await ClientPool.start({ workers, name: "storm" });
     const results: Measurement[] = [];
     try {
@@ -123,7 +125,7 @@ const scenario: Scenario = {
         ready: r.ready,
         "server CPU / connect+auth": ms(r.serverCpuMs),
         "CPU vs bare": bare ? ratio(r.serverCpuMs, bare.serverCpuMs) : "n/a",
-        "of which NATS server + bet-stream": r.kind === "gateway" ? ms(r.supportCpuMs) : "-",
+        "of which NATS server + services": r.kind === "gateway" ? ms(r.supportCpuMs) : "-",
         "time to all ready": ms(r.elapsedMs),
         "connect+auth /s": num(r.rate),
         "rate vs bare": bare ? ratio(r.rate, bare.rate) : "n/a",
@@ -140,10 +142,11 @@ const scenario: Scenario = {
 
     const notes: string[] = [
       `Clients: socket.io-client over websocket only, ${workers} generator processes, ${concurrency} connects in flight per process, each on its own loopback source address (127.0.<storm>.2-${1 + workers}, a fresh block per storm).`,
-      `Sockets authenticate with \`auth\` {app_id, subscriptions: [${subscriptions.join(", ")}], access_token}; the storm ends when every auth callback came back. The bare server acks \`auth\` and joins a room, nothing else.`,
+      `Sockets authenticate with \`auth\` {app_id, subscriptions: [${subscriptions.join(", ")}]${anonymous ? "} (anonymous: no access token)" : ", access_token}"}; the storm ends when every auth callback came back. The bare server acks \`auth\` and joins a room, nothing else.`,
       "Memory: server child run with --expose-gc; heap and RSS read after a full GC before the storm and with all sockets open and idle; the difference divided by the sockets.",
-      "CPU (cores) is the share of one core over the storm (this machine has 2 cores; the server, the generator and anything else running compete for them). The headline is server CPU / connect+auth: the server's CPU time for the storm divided by the sockets — for the gateway its own process plus the NATS server (directory reads) and bet-stream (recent-bets answers for BETS), read from /proc/<pid>/stat; for bare its one process. It depends far less on what else runs than the wall-clock rate does. The NATS server is shared with anything else using it during the storm.",
+      "CPU (cores) is the share of one core over the storm (this machine has 2 cores; the server, the generator and anything else running compete for them). The headline is server CPU / connect+auth: the server's CPU time for the storm divided by the sockets — for the gateway its own process plus the NATS server (directory reads) and the services its auths call (bet-stream's recent-bets answers for BETS, chat's join with the history for CHAT), read from /proc/<pid>/stat; for bare its one process. It depends far less on what else runs than the wall-clock rate does. The NATS server is shared with anything else using it during the storm.",
       subscriptions.includes("BETS") ? "BETS: bet-stream runs in the gateway's namespace, so each BETS auth gets its recent-bets answer as in production." : "BETS not subscribed: bet-stream not started.",
+      subscriptions.includes("CHAT") ? "CHAT: the chat service runs on a fresh PostgreSQL database, so each CHAT auth joins the lobby and gets its (empty) history as in production; the bare server joins a room." : "CHAT not subscribed: chat not started.",
     ];
     const openFiles = openFilesLimit();
     if (openFiles !== undefined) notes.push(`Largest size is bounded by the open files limit (${openFiles}, hard): one descriptor per socket in the server process.`);
@@ -155,10 +158,12 @@ const scenario: Scenario = {
       const heapOk = gw.heapPerSocket <= 2 * bare.heapPerSocket;
       const rateTarget = size <= RATE_TARGET_MAX_SIZE ? `target >= 0.50x: ${rateOk ? "met" : "MISSED"}` : "the rate target is set for 1k-10k sockets";
       notes.push(
-        `${size} sockets: server CPU per connect+auth ${ms(gw.serverCpuMs)} (gateway + NATS server${subscriptions.includes("BETS") ? " + bet-stream" : ""}) vs ${ms(bare.serverCpuMs)} bare, ${ratio(gw.serverCpuMs, bare.serverCpuMs)}; connect+auth rate ${ratio(gw.rate, bare.rate)} of bare (${rateTarget}); heap per socket ${ratio(gw.heapPerSocket, bare.heapPerSocket)} of bare (target <= 2x: ${heapOk ? "met" : "MISSED"}).`,
+        `${size} sockets: server CPU per connect+auth ${ms(gw.serverCpuMs)} (gateway + NATS server${subscriptions.includes("BETS") ? " + bet-stream" : ""}${subscriptions.includes("CHAT") ? " + chat" : ""}) vs ${ms(bare.serverCpuMs)} bare, ${ratio(gw.serverCpuMs, bare.serverCpuMs)}; connect+auth rate ${ratio(gw.rate, bare.rate)} of bare (${rateTarget}); heap per socket ${ratio(gw.heapPerSocket, bare.heapPerSocket)} of bare (target <= 2x: ${heapOk ? "met" : "MISSED"}).`,
       );
     }
-    return { title: "connect-storm: connect+auth rate and memory per socket", rows, notes };
+    // A run with other subscriptions or anonymous sockets keeps a section of its own.
+    const variant = subscriptions.join(",") === "DEPOSITS,BETS" && !anonymous ? "" : ` (${anonymous ? "anonymous " : ""}${subscriptions.join(", ")} sockets)`;
+    return { title: `connect-storm: connect+auth rate and memory per socket${variant}`, rows, notes };
   },
 };
 
