@@ -89,7 +89,7 @@ async function measure(target: Target, pool: ClientPool, size: number, opts: { c
 
 const scenario: Scenario = {
   name: "connect-storm",
-  description: "server CPU per connect+auth (gateway + NATS server + bet-stream), rate and memory per idle socket at 1k/5k/10k sockets, vs bare socket.io",
+  description: "server CPU per connect+auth (gateway + NATS server + the services its auths call), rate and memory per idle socket at 1k/5k/10k sockets, vs bare socket.io",
   async run(args): Promise<ScenarioResult> {
     const limit = maxSocketsPerProcess();
     const sizes = intListArg(args, "sizes", [1000, 5000, 10_000, Math.min(20_000, limit)], 1, 100_000);
