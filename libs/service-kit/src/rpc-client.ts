@@ -12,14 +12,21 @@ export interface RpcClient {
   ): Promise<RpcReply<z.output<Res>>>;
 }
 
-/** Pause between sends of a request that found no responder. */
-export const NO_RESPONDERS_RETRY_MS = 100;
+/**
+ * Pauses between sends of a request that found no responder: the first, doubled after each
+ * send up to the last, so a storm of calls while a service is down costs a few sends per
+ * call rather than one every 100 ms. The last send keeps NO_RESPONDERS_MIN_LEFT_MS for its
+ * round trip.
+ */
+export const NO_RESPONDERS_FIRST_PAUSE_MS = 100;
+export const NO_RESPONDERS_MAX_PAUSE_MS = 1_000;
+const NO_RESPONDERS_MIN_LEFT_MS = 50;
 
 /**
  * Calls services by NATS request/reply. Never throws: a timeout, a missing service or an
  * invalid reply becomes INTERNAL_ERROR (and is logged, at most RPC_FAILURE_LOGS_PER_MINUTE
  * lines a minute of each kind), so a socket callback always gets an answer within
- * `timeoutMs`. A "no responders" answer is sent again every NO_RESPONDERS_RETRY_MS until the
+ * `timeoutMs`. A "no responders" answer is sent again, with growing pauses, until the
  * timeout (unless the entry says `waitForResponder: false`): nobody received it, and a
  * service whose NATS node died or that is restarting subscribes again within moments. Each
  * request carries the call's deadline (RPC_DEADLINE_HEADER), so a server reached late does
@@ -32,6 +39,7 @@ export function createRpcClient(nc: NatsConnection, log: Logger, timeoutMs: numb
     async call(entry, request) {
       const deadline = Date.now() + timeoutMs;
       const data = encode(request);
+      let pause = NO_RESPONDERS_FIRST_PAUSE_MS;
       for (;;) {
         try {
           const h = headers();
@@ -44,9 +52,10 @@ export function createRpcClient(nc: NatsConnection, log: Logger, timeoutMs: numb
           }
           return decoded.value as RpcReply<never>;
         } catch (err) {
-          const retry = entry.waitForResponder !== false && isNoResponders(err) && deadline - Date.now() > NO_RESPONDERS_RETRY_MS;
-          if (retry) {
-            await new Promise((r) => setTimeout(r, NO_RESPONDERS_RETRY_MS));
+          const left = deadline - Date.now();
+          if (entry.waitForResponder !== false && isNoResponders(err) && left > NO_RESPONDERS_MIN_LEFT_MS) {
+            await new Promise((r) => setTimeout(r, Math.min(pause, left - NO_RESPONDERS_MIN_LEFT_MS)));
+            pause = Math.min(pause * 2, NO_RESPONDERS_MAX_PAUSE_MS);
             continue;
           }
           failed.log({ subject: entry.subject, err: (err as Error).message }, "rpc failed");

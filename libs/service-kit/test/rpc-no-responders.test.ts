@@ -3,7 +3,7 @@
  * that (re)subscribes within the caller's timeout still answers the call (a NATS node
  * failover or a service restart leaves a moment with no responder), an entry marked
  * `waitForResponder: false` fails at once, and a service that never comes fails within
- * the timeout.
+ * the timeout after a few sends (pauses doubling from 100 ms to 1 s), not one every 100 ms.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
@@ -54,5 +54,17 @@ describe("rpc calls without a responder", () => {
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(500);
     expect(took).toBeLessThan(1_200);
+  });
+
+  it("sends a call that never finds a responder a few times over its timeout, not every 100 ms", async () => {
+    const own = await connect({ servers: inject("natsUrl") });
+    try {
+      const before = own.stats().outMsgs;
+      expect(await createRpcClient(own, log, 3_000).call(echo("absent-long"), { n: 1 })).toEqual({ ok: false, error: "INTERNAL_ERROR" });
+      // 0, 0.1, 0.3, 0.7, 1.5, 2.5 s and the last before 3 s: at most 7 sends (30 at a fixed 100 ms).
+      expect(own.stats().outMsgs - before).toBeLessThanOrEqual(7);
+    } finally {
+      await own.close();
+    }
   });
 });
