@@ -86,3 +86,6 @@ http.listen({ port: opts.port, host: opts.host, backlog: opts.backlog ?? 4096 },
   const port = (http.address() as AddressInfo).port;
   ipc.emit("ready", { port });
 });
+
+// Exit through process.exit on SIGTERM, so a --cpu-prof profile is written.
+process.once("SIGTERM", () => process.exit(0));

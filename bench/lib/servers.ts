@@ -57,7 +57,8 @@ export async function startBareServer(opts: { port?: number } = {}): Promise<Bar
     plain: !child.tsx,
     name: "bare-socket.io",
     args: [JSON.stringify({ port: opts.port ?? 0, host: "127.0.0.1", backlog: BARE_BACKLOG })],
-    nodeFlags: ["--expose-gc"],
+    // BENCH_BARE_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof-bare", profiles the baseline.
+    nodeFlags: ["--expose-gc", ...(process.env.BENCH_BARE_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
   });
   const port = readyPort(handle);
   return {

@@ -65,6 +65,10 @@ async function measure(target: Target, pool: ClientPool, size: number, opts: { c
     const gen = await pool.cpuSince(genCpu0);
     const after = await server.memory();
     const n = Math.max(1, result.ready);
+    const perSocket = (us: number) => `${(us / 1000 / n).toFixed(3)} ms`;
+    console.error(
+      `[connect-storm] ${target.kind} ${size}: server process user ${perSocket(serverCpu1.user - serverCpu0.user)}, system ${perSocket(serverCpu1.system - serverCpu0.system)} per socket`,
+    );
     return {
       size,
       kind: target.kind,
