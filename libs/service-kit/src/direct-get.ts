@@ -6,8 +6,14 @@
  * for every request, answered or not (RequestOne.cancel rejects its already settled promise
  * with a new RequestError), even with `noAsyncTraces`. Here a request is a publish with a
  * reply subject under this reader's inbox and an entry in a Map; an Error is built only for
- * a request that fails. Timeouts are checked by one sweep timer while requests are pending;
- * the requests of one event-loop turn are published together (publishQueued).
+ * a request that fails. Timeouts are checked by one sweep timer while requests are pending.
+ *
+ * Requests are published together (publishQueued): on the next turn of the event loop when
+ * none were published in the last `coalesceMs`, else once that much time has passed since
+ * the last batch. A lone request waits for no timer; in a connect storm the reads of many
+ * auths share one write and one read on each side, which is most of what a direct get costs
+ * the NATS server (about 100 us of its CPU per get sent alone on a 2-core machine, 40-50 us
+ * in batches of a 5 ms window; docs/CAPACITY.md).
  */
 import { createInbox, Empty, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 
@@ -20,6 +26,17 @@ export type DirectReply =
    * the request and it times out.)
    */
   | { found: false; reason: "no-stream" };
+
+export interface DirectGetsOptions {
+  /** A request not answered within this long fails (default 5,000 ms). */
+  timeoutMs?: number;
+  /** The shortest time between two batches of requests (default DIRECT_GET_COALESCE_MS). */
+  coalesceMs?: number;
+  apiPrefix?: string;
+}
+
+/** The default batching window: at most 200 writes a second to NATS, a few ms of wait under load only. */
+export const DIRECT_GET_COALESCE_MS = 5;
 
 interface Pending {
   resolve(reply: DirectReply): void;
@@ -35,13 +52,19 @@ export class DirectGets {
   private sweeper: NodeJS.Timeout | undefined;
   /** Requests asked for in this turn of the event loop, published together after it. */
   private queued: Array<{ id: number; subject: string }> = [];
-  private publishing: NodeJS.Immediate | undefined;
+  private publishing: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private lastPublishAt = -Infinity;
+  private readonly timeoutMs: number;
+  private readonly coalesceMs: number;
+  private readonly apiPrefix: string;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly timeoutMs = 5_000,
-    private readonly apiPrefix = "$JS.API",
+    opts: DirectGetsOptions = {},
   ) {
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
+    this.coalesceMs = opts.coalesceMs ?? DIRECT_GET_COALESCE_MS;
+    this.apiPrefix = opts.apiPrefix ?? "$JS.API";
     this.inbox = createInbox();
     this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err ? this.failAll(err) : this.answer(msg)) });
     void this.sub.closed.then(() => this.failAll(new Error("direct get subscription closed")));
@@ -55,8 +78,13 @@ export class DirectGets {
       this.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
       this.sweeper ??= setInterval(() => this.sweep(), Math.max(50, this.timeoutMs / 4)).unref();
       this.queued.push({ id, subject: `${this.apiPrefix}.DIRECT.GET.${stream}.${subject}` });
-      this.publishing ??= setImmediate(() => this.publishQueued());
+      this.publishing ??= this.schedulePublish();
     });
+  }
+
+  private schedulePublish(): NodeJS.Immediate | NodeJS.Timeout {
+    const wait = this.lastPublishAt + this.coalesceMs - performance.now();
+    return wait > 0 ? setTimeout(() => this.publishQueued(), wait) : setImmediate(() => this.publishQueued());
   }
 
   /**
@@ -67,6 +95,7 @@ export class DirectGets {
     const queued = this.queued;
     this.queued = [];
     this.publishing = undefined;
+    this.lastPublishAt = performance.now();
     for (const { id, subject } of queued) {
       if (!this.pending.has(id)) continue;
       try {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   nc = await connect({ servers: inject("natsUrl") });
   names = createNames(`t_${randomBytes(5).toString("hex")}`);
   writer = new DirectoryWriter(await openDirectoryBucket(nc, names));
-  gets = new DirectGets(nc, 5_000);
+  gets = new DirectGets(nc, { timeoutMs: 5_000 });
 });
 
 afterAll(async () => {
@@ -63,12 +63,43 @@ describe("DirectGets", () => {
   });
 
   it("fails a get nobody answers (a missing stream: JetStream ignores it) after its timeout", async () => {
-    const quick = new DirectGets(nc, 200);
+    const quick = new DirectGets(nc, { timeoutMs: 200 });
     try {
       await expect(directKeyRead(quick, "no_such_bucket_here")("a")).rejects.toThrow(/timed out/);
       expect(quick.inFlight).toBe(0);
     } finally {
       quick.close();
+    }
+  });
+
+  it("sends a lone get at once and the gets of the next window in one batch", async () => {
+    const windowMs = 80;
+    const batched = new DirectGets(nc, { coalesceMs: windowMs });
+    const sent: number[] = [];
+    const publish = nc.publish.bind(nc);
+    nc.publish = ((...args: Parameters<NatsConnection["publish"]>) => {
+      if (args[0].includes(".DIRECT.GET.")) sent.push(performance.now());
+      publish(...args);
+    }) as NatsConnection["publish"];
+    try {
+      await writer.kv.put("misc.b", "{\"x\":2}");
+      const read = directKeyRead(batched, names.directoryBucket);
+      const t0 = performance.now();
+      await read("misc.b");
+      // Nothing was sent in the last window: no wait for a timer.
+      expect(sent[0]! - t0).toBeLessThan(windowMs / 2);
+      const reads = [read("misc.b")];
+      await new Promise((r) => setTimeout(r, 10));
+      reads.push(read("misc.b"), read("misc.none"));
+      const values = await Promise.all(reads);
+      expect(values.map((v) => (v ? new TextDecoder().decode(v) : undefined))).toEqual(["{\"x\":2}", "{\"x\":2}", undefined]);
+      // The three later gets: sent together, a window after the first batch.
+      expect(sent).toHaveLength(4);
+      expect(Math.max(...sent.slice(1)) - Math.min(...sent.slice(1))).toBeLessThan(5);
+      expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(windowMs - 2);
+    } finally {
+      nc.publish = publish;
+      batched.close();
     }
   });
 });

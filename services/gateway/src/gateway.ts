@@ -69,7 +69,9 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
   const tokens = new TokenSockets();
   const health = new LoopHealth(log);
   let directory: DirectoryCache | undefined;
-  let gets: DirectGets | undefined;
+  // One reader for every direct get of the gateway (auth's directory reads, the DEPOSITS
+  // snapshot): the reads of concurrent auths go out in shared batches.
+  const gets = new DirectGets(nc, { timeoutMs: config.RPC_TIMEOUT_MS });
   let stopping = false;
   let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
   let stopWatch: (() => void) | undefined;
@@ -99,7 +101,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
   const relay = new FanoutRelay(io, nc, health, log);
   const appRooms = createAppRooms(names, relay);
   const resync = new ReconnectResync(nc, log);
-  const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, resync, config, log, stopping: () => stopping });
+  const features = createFeatures({ gatewayId, nc, names, rpcs, rpc, relay, resync, gets, config, log, stopping: () => stopping });
   const counts = new SessionCounts();
   if (metrics) registerGatewayMetrics(metrics, counts, () => relay.familyCounts());
   const limits = deps.admission ? undefined : new EdgeLimits(edgeLimitSettings(config));
@@ -112,8 +114,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     // Auth reads tokens and users with direct gets (no Error built per request), when the
     // bucket allows them; apps and staff come from memory, kept current by KV watches.
     const direct = (await kv.status()).streamInfo.config.allow_direct;
-    if (direct) gets = new DirectGets(nc, config.RPC_TIMEOUT_MS);
-    const reader = new DirectoryCache(kv, gets ? directKeyRead(gets, names.directoryBucket) : kvKeyRead(kv));
+    const reader = new DirectoryCache(kv, direct ? directKeyRead(gets, names.directoryBucket) : kvKeyRead(kv));
     const [stopRevocations] = await Promise.all([
       reader.watchRevocations((hash) => tokens.revoke(hash, (err) => log.error({ err }, "revoking a socket failed")), {
         onError: (err) => log.error({ err }, "token revocation failed"),
@@ -128,7 +129,6 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
     stopWatch = () => {
       stopRevocations();
       reader.stop();
-      gets?.close();
     };
     resync.start();
     directory = reader;
@@ -194,6 +194,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
       });
       clearTimeout(cut);
       await features.close();
+      gets.close();
       relay.close();
       if (!nc.isClosed()) await nc.flush().catch(() => undefined);
     }),

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Logger } from "pino";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { AppRecord, AuthResponse, DepositsRecover, Names, RpcCatalogue, RpcReply, Subscription, UserObject } from "@socketpot/contracts";
-import type { RpcClient } from "@socketpot/service-kit";
+import type { DirectGets, RpcClient } from "@socketpot/service-kit";
 import type { GatewayConfig } from "../config";
 import type { FanoutRoom, RelayRegistry } from "../relay/fanout-relay";
 import type { ResyncRegistry } from "../relay/reconnect-resync";
@@ -17,6 +17,8 @@ export interface FeatureDeps {
   relay: RelayRegistry;
   /** Where a feature registers what it does when the NATS connection comes back. */
   resync: ResyncRegistry;
+  /** The gateway's direct-get reader (owned and closed by the gateway). */
+  gets: DirectGets;
   config: GatewayConfig;
   log: Logger;
   /** True while the gateway shuts down: services learn about its sockets from its goodbye. */

@@ -28,19 +28,18 @@ export interface DepositHistory {
    * ms) and before the call, oldest first, with its subject (the user's room).
    */
   since(appId: number, since: number, each: (subject: string, message: DepositFanout) => void): Promise<void>;
-  close?(): void;
 }
 
 const NOT_FOUND = /not found|no message found|10037|10059/i;
 /** A stream found missing is looked up again after this long (a direct get to it would only time out). */
 export const MISSING_STREAM_RECHECK_MS = 1_000;
 
-export function createDepositHistory(nc: NatsConnection, names: Names): DepositHistory {
+/** `gets`: the gateway's direct-get reader (not closed here). */
+export function createDepositHistory(nc: NatsConnection, names: Names, gets: DirectGets): DepositHistory {
   const stream = names.fanout.depositsStream;
   let jsm: Promise<JetStreamManager> | undefined;
   const manager = () => (jsm ??= jetstreamManager(nc).catch((err: unknown) => Promise.reject(((jsm = undefined), err))));
   // The snapshot at every auth reads with direct gets: no Error built per request (DirectGets).
-  const gets = new DirectGets(nc);
   const ledgerStream = `KV_${names.depositLedgerBucket}`;
   const ledgerSubject = (appId: number, authId: number) => `$KV.${names.depositLedgerBucket}.${depositLedgerKey(appId, authId)}`;
   /** Whether a stream exists: known once it does; a missing one is asked about again after a while. */
@@ -181,7 +180,5 @@ export function createDepositHistory(nc: NatsConnection, names: Names): DepositH
         await jsm.consumers.delete(stream, info.name).catch(() => undefined);
       }
     },
-
-    close: () => gets.close(),
   };
 }

@@ -25,7 +25,7 @@ export const RECOVER_DEADLINE_MS = 10_000;
  * - When the gateway's NATS connection comes back, each room gets from the stream what was
  *   published while it was down (resync.ts), so no notification is lost to a NATS node dying.
  */
-export function createDepositsFeature({ nc, names, relay, resync, log }: FeatureDeps, history: DepositHistory = createDepositHistory(nc, names)): Feature {
+export function createDepositsFeature({ nc, names, relay, resync, gets, log }: FeatureDeps, history: DepositHistory = createDepositHistory(nc, names, gets)): Feature {
   /** Sockets catching up, and per room the ids of those in it. */
   const catchingUp = new Map<string, CatchUp>();
   const heldBack = new Map<string, Set<string>>();
@@ -151,9 +151,6 @@ export function createDepositsFeature({ nc, names, relay, resync, log }: Feature
           clearTimeout(timer);
           if (catchingUp.get(session.socketId) === c) release(session);
         });
-    },
-    close() {
-      history.close?.();
     },
     async leave(session) {
       if (!session.user) return;
