@@ -18,7 +18,8 @@
 import { createInbox, Empty, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 
 export type DirectReply =
-  | { found: true; data: Uint8Array; header(name: string): string }
+  /** The newest message's payload (empty for a KV delete or purge marker). */
+  | { found: true; data: Uint8Array }
   /** 404: the stream has no message on the subject. */
   | { found: false; reason: "no-message" }
   /**
@@ -119,11 +120,12 @@ export class DirectGets {
     const id = Number(msg.subject.slice(this.inbox.length + 1));
     const p = this.settle(id);
     if (!p) return;
-    const code = msg.headers?.code ?? 0;
-    if (code === 0) {
-      const headers = msg.headers;
-      p.resolve({ found: true, data: msg.data, header: (name) => headers?.get(name) ?? "" });
-    } else if (code === 404) p.resolve({ found: false, reason: "no-message" });
+    // A reply with a payload is the message, and its headers are not decoded: nats-core's
+    // MsgHdrsImpl.decode was most of the garbage a read left behind. Status replies (404,
+    // 503) have no payload, nor have KV delete and purge markers.
+    const code = msg.data.length > 0 ? 0 : (msg.headers?.code ?? 0);
+    if (code === 0) p.resolve({ found: true, data: msg.data });
+    else if (code === 404) p.resolve({ found: false, reason: "no-message" });
     else if (code === 503) p.resolve({ found: false, reason: "no-stream" });
     else p.reject(new Error(`direct get failed: ${code} ${msg.headers?.description ?? ""}`.trim()));
   }

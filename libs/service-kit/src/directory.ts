@@ -57,8 +57,8 @@ export function directKeyRead(gets: DirectGets, bucket: string): KeyRead {
       if (reply.reason === "no-stream") throw new Error(`directory bucket ${bucket} is not reachable`);
       return undefined;
     }
-    const op = reply.header("KV-Operation");
-    return op === "DEL" || op === "PURGE" || reply.data.length === 0 ? undefined : reply.data;
+    // A delete or purge marker (KV-Operation DEL/PURGE) has no payload, like an empty value.
+    return reply.data.length === 0 ? undefined : reply.data;
   };
 }
 

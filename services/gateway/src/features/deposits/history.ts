@@ -102,8 +102,8 @@ export function createDepositHistory(nc: NatsConnection, names: Names, gets: Dir
       // No ledger bucket yet: wallet-watcher has never run, so there is nothing.
       if (!(await exists(ledgerStream))) return { unconfirmed: 0, seq: 0, published: 0 };
       const entry = await last(ledgerStream, ledgerSubject(appId, authId));
-      const op = entry?.header("KV-Operation");
-      if (entry === null || op === "DEL" || op === "PURGE" || entry.data.length === 0) {
+      // A deleted or purged ledger is a marker without payload (KV-Operation DEL/PURGE).
+      if (entry === null || entry.data.length === 0) {
         // No ledger (or a deleted one): the ledger numbers on after the stream's newest.
         const seq = await lastPublished(appId, authId);
         return { unconfirmed: 0, seq, published: seq };
