@@ -124,8 +124,12 @@ export class DirectoryReader {
    * The user an access token stands for in this app, or undefined when the token is
    * unknown, revoked, expired, or issued for another app.
    */
-  async resolveToken(app: AppRecord, token: string, now = Date.now()): Promise<ResolvedUser | undefined> {
-    const hash = tokenHash(token);
+  resolveToken(app: AppRecord, token: string, now = Date.now()): Promise<ResolvedUser | undefined> {
+    return this.resolveTokenHash(app, tokenHash(token), now);
+  }
+
+  /** resolveToken for a token known by its hash (`tokenHash`), when the caller has it already. */
+  async resolveTokenHash(app: AppRecord, hash: string, now = Date.now()): Promise<ResolvedUser | undefined> {
     const record = await getJson(this.read, directoryKeys.token(hash), TokenRecord);
     if (!record || record.app_id !== app.id) return undefined;
     const expiresAt = record.expires_at === null ? null : Date.parse(record.expires_at);

@@ -149,7 +149,7 @@ export function createGatewayService({ config, nc, log, metrics, ...deps }: Gate
         features,
         directory: {
           app: async (appId: number) => (await setup).getApp(appId),
-          resolveToken: async (app: AppRecord, token: string) => (await setup).resolveToken(app, token),
+          resolveTokenHash: async (app: AppRecord, hash: string) => (await setup).resolveTokenHash(app, hash),
         },
         relay,
         appRooms,

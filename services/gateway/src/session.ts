@@ -30,7 +30,8 @@ export type Callback = (err: ErrorCode | null, result?: unknown) => void;
 /** The directory as auth reads it. */
 export interface AuthDirectory {
   app(appId: number): Promise<AppRecord | undefined>;
-  resolveToken(app: AppRecord, token: string): Promise<ResolvedUser | undefined>;
+  /** The user of the token whose hash (`tokenHash`) is given, in this app. */
+  resolveTokenHash(app: AppRecord, hash: string): Promise<ResolvedUser | undefined>;
 }
 
 /** What every session of a gateway shares. */
@@ -215,9 +216,10 @@ export class Session {
     let resolved: ResolvedUser | undefined;
     if (app && request.access_token) {
       // Watched before the lookup: a revocation from now on reaches this socket.
-      this.watchToken(tokenHash(request.access_token));
+      const hash = tokenHash(request.access_token);
+      this.watchToken(hash);
       await nextTurn();
-      resolved = await directory.resolveToken(app, request.access_token);
+      resolved = await directory.resolveTokenHash(app, hash);
       if (resolved) this.expireAt(resolved.expiresAt);
       else this.unwatchToken();
     }
