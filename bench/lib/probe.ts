@@ -2,7 +2,9 @@
  * Memory and CPU probe for a server child process. Run the process with --expose-gc so the
  * reading is taken after a full collection.
  */
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { writeHeapSnapshot } from "node:v8";
 
 export interface MemoryReading {
   rss: number;
@@ -35,6 +37,10 @@ export async function memoryAfterGc(): Promise<MemoryReading> {
     gc();
   }
   const m = process.memoryUsage();
+  // BENCH_HEAP_SNAPSHOT_DIR: each reading also writes a heap snapshot there (after the reading,
+  // so the figures do not include it), to compare what a server holds before and after a storm.
+  const dir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
+  if (dir) writeHeapSnapshot(path.join(dir, `${path.basename(process.argv[1] ?? "node")}-${process.pid}-${Date.now()}.heapsnapshot`));
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gc: Boolean(gc) };
 }
 
