@@ -20,6 +20,15 @@ function idToken(value: number, what: string): string {
   return String(value);
 }
 
+/**
+ * The tokens joined by ".": one flat string. A template literal builds a tree of
+ * concatenations, and every Map or Set holding the subject keeps that tree (a gateway holds
+ * each user's room names for as long as the user's sockets stay).
+ */
+function subjectOf(...tokens: string[]): string {
+  return tokens.join(".");
+}
+
 function hexToken(value: string, what: string): string {
   if (!/^[0-9a-f]{1,128}$/.test(value)) throw new TypeError(`${what} must be lowercase hex`);
   return value;
@@ -92,8 +101,7 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
     fanout: {
       all: `${ns}.out.>`,
       chat: (appId: number) => `${ns}.out.chat.${idToken(appId, "app_id")}`,
-      deposits: (appId: number, authId: number) =>
-        `${ns}.out.deposits.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
+      deposits: (appId: number, authId: number) => subjectOf(ns, "out.deposits", idToken(appId, "app_id"), idToken(authId, "auth_id")),
       /** Every deposit subject: the stream that keeps recent notifications for replay. */
       depositsAll: `${ns}.out.deposits.>`,
       depositsStream: `${ns}_DEPOSITS`,
@@ -103,7 +111,7 @@ export function createNames(namespace: string = DEFAULT_NAMESPACE) {
       /** Every socket of an app (server API events). */
       app: (appId: number) => `${ns}.out.app.${idToken(appId, "app_id")}`,
       /** Every socket of one user in an app (server API events and disconnects). */
-      appUser: (appId: number, authId: number) => `${ns}.out.appuser.${idToken(appId, "app_id")}.${idToken(authId, "auth_id")}`,
+      appUser: (appId: number, authId: number) => subjectOf(ns, "out.appuser", idToken(appId, "app_id"), idToken(authId, "auth_id")),
       /** Every user's subject of one app (a gateway subscribes once per app). */
       appUsersOf: (appId: number) => `${ns}.out.appuser.${idToken(appId, "app_id")}.*`,
       /** `bets(id)` is `betsPrefix + id`: a publisher of many apps builds subjects without checks. */

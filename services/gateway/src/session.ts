@@ -23,7 +23,7 @@ import type { ClientEventHandler, FeatureJoin } from "./features/feature";
 import { nextTurn } from "./next-turn";
 import type { FanoutRelay } from "./relay/fanout-relay";
 import type { AppRooms } from "./app-rooms";
-import type { TokenSockets } from "./token-watch";
+import type { Revocable, TokenSockets } from "./token-watch";
 
 export type Callback = (err: ErrorCode | null, result?: unknown) => void;
 
@@ -65,18 +65,16 @@ function splitArgs(args: unknown[]): { payload: unknown; callback?: Callback } {
   return { payload: args[0] };
 }
 
-export class Session {
+export class Session implements Revocable {
   private current: State = "waiting";
   private info: SessionInfo | undefined;
+  /** The features the socket holds, granted in the auth response (at most three: an array is smaller than a Set). */
   private joined: readonly Feature[] = NONE;
-  /** At most three: an array is smaller than a Set. */
-  private granted: readonly Subscription[] = NONE;
   private watchedToken: string | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Dropped once cleared: an idle socket keeps no timer. */
   private deadline: NodeJS.Timeout | undefined;
   private readonly eventSize = new EventSizeMeter();
-  private readonly revokeListener = () => this.revoke();
 
   constructor(
     readonly socket: Socket,
@@ -100,9 +98,13 @@ export class Session {
   private set state(next: State) {
     const { counts } = this.deps;
     counts.moved(this.current === "closed" ? undefined : this.current, next === "closed" ? undefined : next);
-    if (this.current === "authenticated") counts.subscriptions(this.granted, -1);
-    if (next === "authenticated") counts.subscriptions(this.granted, 1);
+    if (this.current === "authenticated") counts.subscriptions(this.subscriptions(), -1);
+    if (next === "authenticated") counts.subscriptions(this.subscriptions(), 1);
     this.current = next;
+  }
+
+  private subscriptions(): Subscription[] {
+    return this.joined.map((f) => f.subscription);
   }
 
   get id(): string {
@@ -254,7 +256,6 @@ export class Session {
     }
     this.info = info;
     this.joined = joined;
-    this.granted = outcome.granted;
     this.state = "authenticated";
     this.clearDeadline();
     return outcome;
@@ -267,7 +268,7 @@ export class Session {
       this.clientError("notAuthenticated", event);
       return callback("NOT_AUTHENTICATED");
     }
-    if (!this.granted.includes(route.feature.subscription)) {
+    if (!this.joined.includes(route.feature)) {
       this.clientError("notSubscribed", event, route.feature.subscription);
       return callback("NOT_SUBSCRIBED");
     }
@@ -337,14 +338,14 @@ export class Session {
   private watchToken(hash: string): void {
     this.unwatchToken();
     this.watchedToken = hash;
-    this.deps.tokens.add(hash, this.revokeListener);
+    this.deps.tokens.add(hash, this);
   }
 
   private unwatchToken(): void {
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
     if (this.watchedToken === undefined) return;
-    this.deps.tokens.remove(this.watchedToken, this.revokeListener);
+    this.deps.tokens.remove(this.watchedToken, this);
     this.watchedToken = undefined;
   }
 

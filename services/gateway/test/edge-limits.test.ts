@@ -121,7 +121,7 @@ describe("EdgeLimits", () => {
   });
 
   it("forgets closed sockets, and a user once its last socket closed and its budget refilled", () => {
-    const { limits, admit, advance } = harness(settings({}, { events: { perSecond: 10, burst: 2 } }));
+    const { limits, admit, advance } = harness(settings({ events: { perSecond: 10, burst: 2 } }, { events: { perSecond: 10, burst: 2 } }));
     const release = (a: Admission) => void (a.ok && a.release());
     release(admit("a", 1));
     release(admit("b", 2));
@@ -143,6 +143,35 @@ describe("EdgeLimits", () => {
     release(late);
     limits.closed("never-seen");
     expect(limits.tracked).toEqual({ sockets: 0, users: 0 });
+  });
+
+  it("forgets the budget of a socket that has refilled, as if it was never used, and its user's once that refilled too", () => {
+    const { limits, admit, advance } = harness(settings({ events: { perSecond: 10, burst: 2 } }, { events: { perSecond: 10, burst: 3 } }));
+    const release = (a: Admission) => void (a.ok && a.release());
+    release(admit("a", 1));
+    release(admit("a", 1));
+    expect(admit("a", 1).ok).toBe(false);
+    // Refilled after 200 ms, but told of a refusal less than NOTICE_EVERY_MS ago: kept.
+    advance(NOTICE_EVERY_MS - 1);
+    release(admit("b", 2));
+    expect(limits.tracked).toEqual({ sockets: 2, users: 2 });
+    advance(1);
+    release(admit("b", 2));
+    expect(limits.tracked).toEqual({ sockets: 1, users: 1 });
+    // What was forgotten was a full budget: the socket's next events count as from a fresh one.
+    expect(outcomes([admit("a", 1), admit("a", 1), admit("a", 1)])).toEqual(["ok", "ok", "RATE_LIMITED"]);
+    expect(limits.tracked).toEqual({ sockets: 2, users: 2 });
+  });
+
+  it("keeps a socket's budget while one of its events is unanswered", () => {
+    const { limits, admit, advance } = harness(settings({ pending: 1 }));
+    const first = admit("a");
+    advance(10_000);
+    const other = admit("b");
+    if (other.ok) other.release();
+    expect(limits.tracked.sockets).toBe(1);
+    if (first.ok) first.release();
+    expect(limits.tracked.sockets).toBe(0);
   });
 
   it("disconnects a socket refused more often than its disconnect budget allows", () => {

@@ -5,7 +5,7 @@ describe("TokenSockets", () => {
   it("revokes every socket of a token however many were added and removed, and only those", () => {
     const tokens = new TokenSockets();
     const revoked: string[] = [];
-    const socket = (name: string) => () => void revoked.push(name);
+    const socket = (name: string) => ({ revoke: () => void revoked.push(name) });
     const [a, b, c, d] = [socket("a"), socket("b"), socket("c"), socket("d")];
     tokens.add("h1", a);
     tokens.add("h1", a);
@@ -29,10 +29,12 @@ describe("TokenSockets", () => {
     const tokens = new TokenSockets();
     const errors: unknown[] = [];
     let later = false;
-    tokens.add("h", () => {
-      throw new Error("boom");
+    tokens.add("h", {
+      revoke: () => {
+        throw new Error("boom");
+      },
     });
-    tokens.add("h", () => void (later = true));
+    tokens.add("h", { revoke: () => void (later = true) });
     tokens.revoke("h", (err) => errors.push(err));
     expect(errors).toHaveLength(1);
     expect(later).toBe(true);

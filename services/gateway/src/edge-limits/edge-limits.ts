@@ -5,8 +5,10 @@
  * second (token buckets) and concurrent pending requests (admitted, not yet answered). An
  * event over any budget is refused with RATE_LIMITED and takes nothing from the others. A
  * socket that keeps sending far over its budgets (`disconnectAfter` refusals per second,
- * sustained) is disconnected: refusing costs the gateway too. Pure: no timers, no network;
- * the clock is passed in.
+ * sustained) is disconnected: refusing costs the gateway too. A budget that has refilled
+ * (nothing pending, every bucket full, no recent notice) says nothing a fresh one would not:
+ * it is forgotten, so an idle socket or user holds none. Pure: no timers, no network; the
+ * clock is passed in.
  */
 import type { Admission, AdmissionRequest, EventAdmission } from "../event-admission";
 import { TokenBucket } from "./token-bucket";
@@ -40,8 +42,8 @@ export interface Refusal {
 
 /** A refused socket is told why in a client_error at most this often; other refusals only get RATE_LIMITED. */
 export const NOTICE_EVERY_MS = 1_000;
-/** Closing sockets each look at this many idle users, forgetting those whose budgets refilled. */
-const SWEEP_PER_CLOSE = 4;
+/** Each event, answer and close looks at this many sockets and idle users, forgetting those whose budgets refilled. */
+const SWEEP_EACH = 4;
 
 class Budget {
   readonly events: TokenBucket | undefined;
@@ -95,7 +97,12 @@ interface SocketBudget {
   refusals: TokenBucket | undefined;
 }
 
+function settled(socket: SocketBudget, now: number): boolean {
+  return socket.own.settled(now) && (socket.refusals?.full(now) ?? true) && now - socket.noticeAt >= NOTICE_EVERY_MS;
+}
+
 export class EdgeLimits implements EventAdmission {
+  /** Sockets with a budget, those not looked at for longest first. */
   private readonly sockets = new Map<string, SocketBudget>();
   private readonly users = new Map<number, UserBudget>();
   /** Users whose last socket closed, oldest first: forgotten once their budgets refilled. */
@@ -111,6 +118,7 @@ export class EdgeLimits implements EventAdmission {
 
   admit(request: AdmissionRequest): Admission {
     const now = this.now();
+    this.sweep(now);
     const socket = this.socket(request.socketId, now);
     if (request.authId !== undefined && socket.user === undefined) socket.user = this.attach(request.authId, now);
     const { own, user } = socket;
@@ -137,16 +145,13 @@ export class EdgeLimits implements EventAdmission {
         released = true;
         own.pending--;
         if (user) user.pending--;
+        this.sweep(this.now());
       },
     };
   }
 
   closed(socketId: string): void {
-    const socket = this.sockets.get(socketId);
-    if (socket) {
-      this.sockets.delete(socketId);
-      if (socket.user && --socket.user.sockets === 0) this.idle.set(socket.user.authId, socket.user);
-    }
+    this.forget(socketId);
     this.sweep(this.now());
   }
 
@@ -189,10 +194,33 @@ export class EdgeLimits implements EventAdmission {
     return user;
   }
 
+  private forget(socketId: string): void {
+    const socket = this.sockets.get(socketId);
+    if (!socket) return;
+    this.sockets.delete(socketId);
+    if (socket.user && --socket.user.sockets === 0) this.idle.set(socket.user.authId, socket.user);
+  }
+
+  /** The sockets looked at longest ago, each forgotten when settled, else looked at again later; then idle users. */
   private sweep(now: number): void {
     let looked = 0;
+    for (const [socketId, socket] of this.sockets) {
+      if (looked++ >= SWEEP_EACH) break;
+      if (settled(socket, now)) {
+        this.forget(socketId);
+      } else {
+        // Still refilling: looked at again after the others.
+        this.sockets.delete(socketId);
+        this.sockets.set(socketId, socket);
+      }
+    }
+    this.sweepUsers(now);
+  }
+
+  private sweepUsers(now: number): void {
+    let looked = 0;
     for (const [authId, user] of this.idle) {
-      if (looked++ >= SWEEP_PER_CLOSE) return;
+      if (looked++ >= SWEEP_EACH) return;
       if (user.sockets > 0) {
         this.idle.delete(authId);
       } else if (user.settled(now)) {

@@ -79,9 +79,19 @@ interface Family {
   counts: FamilyCounts;
 }
 
+/** One NATS subscription and how many rooms it serves here (a wildcard serves several). */
+interface SubscriptionEntry {
+  subject: string;
+  sub: Subscription;
+  rooms: number;
+  closing: boolean;
+}
+
 interface Room {
   family: Family;
-  subscription: string;
+  /** The room's name as every socket of it joined it: one string for all of them. */
+  subject: string;
+  subscription: SubscriptionEntry;
   /** The family policy's state for this room. */
   state: unknown;
   /** Live messages kept while the room is held (`hold`). */
@@ -101,7 +111,7 @@ interface Room {
  */
 export class FanoutRelay implements RelayRegistry {
   private readonly families = new Map<FanoutFamily, Family>();
-  private readonly subscriptions = new Map<string, { sub: Subscription; rooms: Set<string>; closing: boolean }>();
+  private readonly subscriptions = new Map<string, SubscriptionEntry>();
   private readonly rooms = new Map<string, Room>();
   private readonly badLog: ThrottledLog;
   /** Client emits from fan-out messages. */
@@ -137,22 +147,24 @@ export class FanoutRelay implements RelayRegistry {
     const socket = this.io.of("/").sockets.get(socketId);
     if (!socket) return;
     let created = false;
-    for (const room of rooms) {
-      const key = room.subscription ?? room.subject;
-      let entry = this.subscriptions.get(key);
-      if (!entry) {
-        entry = { sub: this.subscribe(key), rooms: new Set(), closing: false };
-        const watched = entry;
-        this.health.watch(`fan-out ${key}`, entry.sub, () => watched.closing);
-        this.subscriptions.set(key, entry);
-        created = true;
+    for (const { family: name, subject, subscription = subject } of rooms) {
+      let room = this.rooms.get(subject);
+      if (!room) {
+        const family = this.families.get(name);
+        if (!family) throw new Error(`no feature handles fan-out family ${name}`);
+        let entry = this.subscriptions.get(subscription);
+        if (!entry) {
+          entry = { subject: subscription, sub: this.subscribe(subscription), rooms: 0, closing: false };
+          const watched = entry;
+          this.health.watch(`fan-out ${subscription}`, entry.sub, () => watched.closing);
+          this.subscriptions.set(subscription, entry);
+          created = true;
+        }
+        entry.rooms++;
+        room = { family, subject, subscription: entry, state: family.handling.policy.openRoom(subject) };
+        this.rooms.set(subject, room);
       }
-      entry.rooms.add(room.subject);
-      if (!this.rooms.has(room.subject)) {
-        const family = this.families.get(room.family);
-        if (!family) throw new Error(`no feature handles fan-out family ${room.family}`);
-        this.rooms.set(room.subject, { family, subscription: key, state: family.handling.policy.openRoom(room.subject) });
-      }
+      // The room's own string, not this request's copy of it: each socket's rooms then share it.
       socket.join(room.subject);
     }
     if (created) await this.nc.flush();
@@ -301,11 +313,9 @@ export class FanoutRelay implements RelayRegistry {
     } catch (err) {
       this.badLog.log({ room: subject, err }, "closing a fan-out room failed");
     }
-    const entry = this.subscriptions.get(room.subscription);
-    if (!entry) return;
-    entry.rooms.delete(subject);
-    if (entry.rooms.size > 0) return;
-    this.subscriptions.delete(room.subscription);
+    const entry = room.subscription;
+    if (--entry.rooms > 0 || this.subscriptions.get(entry.subject) !== entry) return;
+    this.subscriptions.delete(entry.subject);
     entry.closing = true;
     entry.sub.unsubscribe();
   }
