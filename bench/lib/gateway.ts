@@ -10,6 +10,7 @@ import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createNames, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
+import { ledger, ledgerKey } from "@socketpot/wallet-watcher";
 import { createBenchDatabase, type BenchDatabase } from "./bench-database";
 import { spawnBetStream, spawnChat, type ServiceChild } from "./chat-child";
 import { compiledChild } from "./compiled";
@@ -99,6 +100,34 @@ export class BenchDirectory {
     this.authIds.push(...ids);
   }
 
+  /**
+   * A deposit ledger for each user from `from` on, as wallet-watcher keeps it for a user who
+   * had one deposit confirmed (two notifications), so a DEPOSITS auth reads its ledger as in
+   * production instead of finding no ledger bucket.
+   */
+  async seedLedgers(from: number): Promise<void> {
+    const kv = await new Kvm(this.nc).create(this.names.depositLedgerBucket, { history: 1 });
+    const ids = this.authIds.slice(from);
+    let next = 0;
+    const lane = async () => {
+      while (next < ids.length) {
+        const authId = ids[next++]!;
+        const at = { epoch: "bench", seq: authId };
+        const state = ledger.LedgerState.parse({
+          ...ledger.emptyState(BENCH_APP_ID, authId),
+          confirmed: 150_000,
+          confirmed_at: at,
+          through: at,
+          settled: [{ key: `${randomBytes(32).toString("hex")}:0`, status: "confirmed" }],
+          applied: [`bench-${authId}-seen`, `bench-${authId}-confirmed`],
+          produced: 2,
+        });
+        await kv.put(ledgerKey(BENCH_APP_ID, authId), JSON.stringify(state));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SEED_CONCURRENCY, ids.length) }, lane));
+  }
+
   async dispose(): Promise<void> {
     try {
       const kv = await new Kvm(this.nc).open(this.names.directoryBucket);
@@ -114,7 +143,8 @@ export class BenchDirectory {
  * namespace (started with the first gateway, stopped by dispose), so a BETS auth takes the
  * same path as in production: the recent-bets request is answered, not timed out or refused.
  * With CHAT, the chat service runs the same way on a fresh database (each CHAT auth joins
- * the lobby and gets its history). `anonymous`: the sockets send no access token.
+ * the lobby and gets its history). With DEPOSITS, every user has a deposit ledger, which
+ * each auth reads for its snapshot. `anonymous`: the sockets send no access token.
  */
 export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?: boolean; env?: Record<string, string> }): Promise<Target> {
   const dir = await BenchDirectory.create();
@@ -122,6 +152,8 @@ export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?:
   let chat: Promise<{ service: ServiceChild; db: BenchDatabase }> | undefined;
   const needsBetStream = opts.subscriptions.includes("BETS");
   const needsChat = opts.subscriptions.includes("CHAT");
+  const needsLedgers = opts.subscriptions.includes("DEPOSITS") && !opts.anonymous;
+  let ledgersSeeded = 0;
   const startChat = async () => {
     const db = await createBenchDatabase();
     const service = await spawnChat({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: dir.namespace, DATABASE_URL: db.url, LOG_LEVEL: "info" }).catch(async (err: unknown) => {
@@ -142,7 +174,11 @@ export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?:
     async prepare(count) {
       const t0 = performance.now();
       await dir.seedUsers(count);
-      console.error(`[bench] seeded ${count} users + tokens in ${dir.namespace} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if (needsLedgers && ledgersSeeded < dir.authIds.length) {
+        await dir.seedLedgers(ledgersSeeded);
+        ledgersSeeded = dir.authIds.length;
+      }
+      console.error(`[bench] seeded ${count} users + tokens${needsLedgers ? " + deposit ledgers" : ""} in ${dir.namespace} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     },
     tokens: (count) => (opts.anonymous ? undefined : dir.tokens.slice(0, count)),
     async start(port) {
@@ -153,7 +189,7 @@ export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?:
     async dispose() {
       for (const { service } of await started()) await service.stop();
       if (chat) await (await chat.catch(() => undefined))?.db.drop();
-      if (betStream || chat) {
+      if (betStream || chat || ledgersSeeded > 0) {
         // The services' streams and buckets; the directory bucket goes with dir.dispose().
         const jsm = await jetstreamManager(dir.nc);
         const streams: string[] = [];

@@ -150,6 +150,9 @@ const scenario: Scenario = {
       "Memory: server child run with --expose-gc; heap and RSS read after a full GC before the storm and with all sockets open and idle; the difference divided by the sockets.",
       "CPU (cores) is the share of one core over the storm (this machine has 2 cores; the server, the generator and anything else running compete for them). The headline is server CPU / connect+auth: the server's CPU time for the storm divided by the sockets — for the gateway its own process plus the NATS server (directory reads) and the services its auths call (bet-stream's recent-bets answers for BETS, chat's join with the history for CHAT), read from /proc/<pid>/stat; for bare its one process. It depends far less on what else runs than the wall-clock rate does. The NATS server is shared with anything else using it during the storm.",
       subscriptions.includes("BETS") ? "BETS: bet-stream runs in the gateway's namespace, so each BETS auth gets its recent-bets answer as in production." : "BETS not subscribed: bet-stream not started.",
+      subscriptions.includes("DEPOSITS") && !anonymous
+        ? "DEPOSITS: every user has a deposit ledger (one confirmed deposit, as wallet-watcher keeps it), so each DEPOSITS auth reads it for its snapshot as in production."
+        : "DEPOSITS not subscribed with a token: no ledgers seeded.",
       subscriptions.includes("CHAT") ? "CHAT: the chat service runs on a fresh PostgreSQL database, so each CHAT auth joins the lobby and gets its (empty) history as in production; the bare server joins a room." : "CHAT not subscribed: chat not started.",
     ];
     const openFiles = openFilesLimit();
