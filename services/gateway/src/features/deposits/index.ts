@@ -31,17 +31,18 @@ export function createDepositsFeature({ nc, names, relay, resync, gets, log }: F
   const heldBack = new Map<string, Set<string>>();
   /** Where a room not yet relayed starts, from its first socket's snapshot, and its app. */
   const starts = new Map<string, { seq: number; appId: number }>();
-  /** The rooms relayed here, with their policy state. */
+  /** The rooms relayed here, each its own policy state. */
   const rooms = new Map<string, DepositRoom>();
-  const seqPolicy = increasingSeq(depositSeq, (room) => starts.get(room)?.seq ?? 0);
+  const seqPolicy = increasingSeq(depositSeq);
 
   relay.handle("deposits", {
     policy: {
       openRoom(room) {
-        const state = seqPolicy.openRoom(room);
-        const appId = starts.get(room)?.appId;
+        const start = starts.get(room);
         starts.delete(room);
-        if (appId !== undefined) rooms.set(room, { appId, state });
+        if (start === undefined) return { last: 0 };
+        const state: DepositRoom = { appId: start.appId, last: start.seq };
+        rooms.set(room, state);
         return state;
       },
       admit: seqPolicy.admit,

@@ -25,10 +25,11 @@ const RESYNC_TRIES = 10;
 /** Apps read at once. */
 const CONCURRENT_APPS = 8;
 
+/** A deposits room relayed here: also the room's `increasingSeq` state (one object per room). */
 export interface DepositRoom {
   appId: number;
-  /** The room's `increasingSeq` state: the last `seq` it relayed. */
-  state: { last: number };
+  /** The last `seq` the room relayed. */
+  last: number;
 }
 
 export async function resyncDeposits(args: {
@@ -53,7 +54,7 @@ export async function resyncDeposits(args: {
       const missed = await withRetries(RESYNC_TRIES, 1_000, async () => {
         const found = new Map<string, DepositFanout[]>();
         await history.since(appId, args.since - args.lookbackMs, (room, message) => {
-          const last = rooms.get(room)?.state.last ?? Infinity;
+          const last = rooms.get(room)?.last ?? Infinity;
           if (wanted.has(room) && message.change.seq > last) found.set(room, [...(found.get(room) ?? []), message]);
         });
         return found;
