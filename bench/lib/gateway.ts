@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { createNames, type Names } from "@socketpot/contracts";
+import pg from "pg";
+import { DEFAULT_CHANNEL, HISTORY_LIMIT, createNames, type Names } from "@socketpot/contracts";
 import { DirectoryWriter, openDirectoryBucket } from "@socketpot/service-kit";
 import { ledger, ledgerKey } from "@socketpot/wallet-watcher";
 import { createBenchDatabase, type BenchDatabase } from "./bench-database";
@@ -139,12 +140,32 @@ export class BenchDirectory {
 }
 
 /**
+ * A full lobby history (HISTORY_LIMIT messages of ordinary length) for the bench app, so a
+ * CHAT auth's join reads and carries what it would in an app people chat in.
+ */
+async function seedChatHistory(url: string): Promise<void> {
+  const sql = new pg.Client({ connectionString: url });
+  await sql.connect();
+  try {
+    await sql.query(
+      `INSERT INTO chat_message (app_id, channel, text, user_auth_id, user_uname, user_role)
+       SELECT $1, $2, 'message ' || i || ': good luck with the next roll, it is your turn now', $3 + i % 20, 'bench_' || ($3 + i % 20), 'MEMBER'::"ChatRole"
+       FROM generate_series(1, $4) AS i`,
+      [BENCH_APP_ID, DEFAULT_CHANNEL, OWNER_AUTH_ID + 1, HISTORY_LIMIT],
+    );
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
  * The gateway as a target. With BETS among the subscriptions, bet-stream runs in the
  * namespace (started with the first gateway, stopped by dispose), so a BETS auth takes the
  * same path as in production: the recent-bets request is answered, not timed out or refused.
- * With CHAT, the chat service runs the same way on a fresh database (each CHAT auth joins
- * the lobby and gets its history). With DEPOSITS, every user has a deposit ledger, which
- * each auth reads for its snapshot. `anonymous`: the sockets send no access token.
+ * With CHAT, the chat service runs the same way on a fresh database holding a full lobby
+ * history (each CHAT auth joins the lobby and gets its 100 messages). With DEPOSITS, every
+ * user has a deposit ledger, which each auth reads for its snapshot. `anonymous`: the
+ * sockets send no access token.
  */
 export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?: boolean; env?: Record<string, string> }): Promise<Target> {
   const dir = await BenchDirectory.create();
@@ -156,6 +177,7 @@ export async function gatewayTarget(opts: { subscriptions: string[]; anonymous?:
   let ledgersSeeded = 0;
   const startChat = async () => {
     const db = await createBenchDatabase();
+    await seedChatHistory(db.url);
     const service = await spawnChat({ NATS_URL: natsUrl(), SOCKETPOT_NAMESPACE: dir.namespace, DATABASE_URL: db.url, LOG_LEVEL: "info" }).catch(async (err: unknown) => {
       await db.drop();
       throw err;

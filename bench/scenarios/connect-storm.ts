@@ -153,7 +153,7 @@ const scenario: Scenario = {
       subscriptions.includes("DEPOSITS") && !anonymous
         ? "DEPOSITS: every user has a deposit ledger (one confirmed deposit, as wallet-watcher keeps it), so each DEPOSITS auth reads it for its snapshot as in production."
         : "DEPOSITS not subscribed with a token: no ledgers seeded.",
-      subscriptions.includes("CHAT") ? "CHAT: the chat service runs on a fresh PostgreSQL database, so each CHAT auth joins the lobby and gets its (empty) history as in production; the bare server joins a room." : "CHAT not subscribed: chat not started.",
+      subscriptions.includes("CHAT") ? "CHAT: the chat service runs on a fresh PostgreSQL database with 100 messages in the lobby, so each CHAT auth joins the lobby and gets its full history as in production (PostgreSQL's own CPU is not counted); the bare server joins a room." : "CHAT not subscribed: chat not started.",
     ];
     const openFiles = openFilesLimit();
     if (openFiles !== undefined) notes.push(`Largest size is bounded by the open files limit (${openFiles}, hard): one descriptor per socket in the server process.`);
