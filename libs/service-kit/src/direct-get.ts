@@ -51,7 +51,7 @@ export class DirectGets {
   private readonly sub: Subscription;
   private next = 0;
   private sweeper: NodeJS.Timeout | undefined;
-  /** Requests asked for in this turn of the event loop, published together after it. */
+  /** Requests not published yet: they go together in the next batch (schedulePublish). */
   private queued: Array<{ id: number; subject: string }> = [];
   private publishing: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private lastPublishAt = -Infinity;
