@@ -66,8 +66,10 @@ async function measure(target: Target, pool: ClientPool, size: number, opts: { c
     const after = await server.memory();
     const n = Math.max(1, result.ready);
     const perSocket = (us: number) => `${(us / 1000 / n).toFixed(3)} ms`;
+    const kib = (bytes: number) => `${(bytes / 1024 / n).toFixed(1)} KiB`;
     console.error(
-      `[connect-storm] ${target.kind} ${size}: server process user ${perSocket(serverCpu1.user - serverCpu0.user)}, system ${perSocket(serverCpu1.system - serverCpu0.system)} per socket`,
+      `[connect-storm] ${target.kind} ${size}: server process user ${perSocket(serverCpu1.user - serverCpu0.user)}, system ${perSocket(serverCpu1.system - serverCpu0.system)} per socket; ` +
+        `per socket after GC: heap used ${kib(after.heapUsed - before.heapUsed)}, heap committed ${kib(after.heapTotal - before.heapTotal)}, external ${kib(after.external - before.external)}, RSS ${kib(after.rss - before.rss)}`,
     );
     return {
       size,
