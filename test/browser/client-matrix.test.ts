@@ -224,10 +224,16 @@ describe("a gateway restart", () => {
   each()("%s", async (name) => {
     const c = caseNamed(name);
     await authenticated(c);
-    const s = await until(c, (st) => st.auths.length >= 2 && st.messages.some((m) => m.text === after), "re-auth and a message after it");
-    expect(s.connects, `disconnects: ${JSON.stringify(s.disconnects)}, connect errors: ${JSON.stringify(s.connectErrors)}`).toBe(2);
-    expect(s.auths.map((a) => a.err)).toEqual([null, null]);
-    expect(s.auths[1]?.response?.subscriptions).toEqual(["CHAT", "DEPOSITS", "BETS"]);
+    const s = await until(c, (st) => st.auths.length >= Math.max(2, st.connects) && st.messages.some((m) => m.text === after), "re-auth and a message after it");
+    const seen = `disconnects: ${JSON.stringify(s.disconnects)}, connect errors: ${JSON.stringify(s.connectErrors)}`;
+    // The restart is one reconnect. An upgrading 2.x page has been seen (rarely) to drop its
+    // new transport once more with "transport error" right after the restart and reconnect
+    // again; the page must then authenticate again too. Anything else is a failure.
+    const extra = c.mode === "upgrade" && s.disconnects.slice(1).every((d) => d === "transport error") ? s.disconnects.length - 1 : 0;
+    expect(s.connects, seen).toBe(2 + Math.min(extra, 1));
+    expect(s.disconnects[0], seen).toBe("transport close");
+    expect(s.auths.map((a) => a.err)).toEqual(Array.from({ length: s.connects }, () => null));
+    expect(s.auths.at(-1)?.response?.subscriptions).toEqual(["CHAT", "DEPOSITS", "BETS"]);
     if (c.mode === "upgrade") await until(c, (st) => st.transport === "websocket", "upgrade after the reconnect");
     expect(s.clientErrors).toEqual([]);
     expect(c.tracked.errors.filter((e) => e.startsWith("pageerror"))).toEqual([]);

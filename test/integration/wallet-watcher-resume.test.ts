@@ -14,7 +14,9 @@ import { walletEvents as ev } from "../support/wallet";
 import { useServers } from "../support/servers";
 
 const USERS = 20;
-const PER_USER = 20;
+/** Rounds of one event per user published before a kill may land, and at most. */
+const MIN_PER_USER = 5;
+const MAX_PER_USER = 500;
 const RESUME_WITHIN_MS = 5_000;
 
 const servers = useServers({ apps: { app: USERS }, gateways: { gw: {} } });
@@ -48,32 +50,47 @@ describe("wallet-watcher resume after SIGKILL", () => {
         return record(client, ["balance_change"]);
       }),
     );
-    const events: WalletEvent[] = [];
-    for (let i = 1; i <= PER_USER; i++) for (const u of users) events.push(ev.adjusted({ app_id: app.app_id, auth_id: u.auth_id }, 1, i));
-
     const jsm = await jetstreamManager(ns.nc);
     const consumer = () => jsm.consumers.info(ns.names.upstream.walletStream, ns.names.durable("wallet-watcher"));
     let watcher = await spawnWatcher();
-    await Promise.all(events.map((e) => publishWalletEvent(js, ns.names, e)));
-    // Kill a watcher while it holds delivered, unacked events. A kill can land between two
-    // batches (nothing in flight): then the next watcher is killed the same way; any number
-    // of kills must still notify each event once.
-    for (let attempt = 1; ; attempt++) {
-      await waitFor(
-        async () => {
-          const c = await consumer();
-          return c.delivered.stream_seq > events.length / 4 && c.num_ack_pending > 0;
-        },
-        30_000,
-        "the watcher to be under way with events in flight",
-      );
-      await watcher.kill("SIGKILL");
-      if ((await consumer()).num_ack_pending > 0 || attempt === 5) break;
-      watcher = await spawnWatcher();
+    // Events keep arriving (a round of one per user, then a short pause) until a kill lands
+    // while the watcher holds delivered, unacked ones: a kill between two batches (nothing in
+    // flight) proves nothing, so the next watcher is killed the same way. Any number of
+    // kills must still notify each event once.
+    let perUser = 0;
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing && perUser < MAX_PER_USER) {
+        const i = perUser + 1;
+        const round: WalletEvent[] = users.map((u) => ev.adjusted({ app_id: app.app_id, auth_id: u.auth_id }, 1, i));
+        await Promise.all(round.map((e) => publishWalletEvent(js, ns.names, e)));
+        perUser = i;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    let atKill: Awaited<ReturnType<typeof consumer>> | undefined;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        await waitFor(
+          async () => {
+            const c = await consumer();
+            return perUser >= MIN_PER_USER && c.num_ack_pending > 0;
+          },
+          30_000,
+          "the watcher to be under way with events in flight",
+        );
+        await watcher.kill("SIGKILL");
+        atKill = await consumer();
+        if (atKill.num_ack_pending > 0 || attempt === 5) break;
+        watcher = await spawnWatcher();
+      }
+    } finally {
+      publishing = false;
+      await publisher;
     }
-    const atKill = await consumer();
-    expect(atKill.num_ack_pending, "events in flight at the kill").toBeGreaterThan(0);
-    expect(atKill.ack_floor.stream_seq, "events left after the kill").toBeLessThan(events.length);
+    expect(atKill?.num_ack_pending, "events in flight at the kill").toBeGreaterThan(0);
+    expect((await consumer()).ack_floor.stream_seq, "events left after the kill").toBeLessThan(perUser * USERS);
+    const PER_USER = perUser;
 
     await spawnWatcher();
     const up = Date.now();
