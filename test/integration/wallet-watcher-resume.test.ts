@@ -90,14 +90,12 @@ describe("wallet-watcher resume after SIGKILL", () => {
     }
     expect(atKill?.num_ack_pending, "events in flight at the kill").toBeGreaterThan(0);
     expect((await consumer()).ack_floor.stream_seq, "events left after the kill").toBeLessThan(perUser * USERS);
-    const PER_USER = perUser;
-
     await spawnWatcher();
     const up = Date.now();
-    await waitFor(() => logs.every((l) => l.length >= PER_USER), RESUME_WITHIN_MS, "every notification after the restart");
+    await waitFor(() => logs.every((l) => l.length >= perUser), RESUME_WITHIN_MS, "every notification after the restart");
     const resumedMs = Date.now() - up;
     await new Promise((r) => setTimeout(r, 500));
-    for (const log of logs) expect(log.map((l) => l.payload.seq)).toEqual(Array.from({ length: PER_USER }, (_, i) => i + 1));
+    for (const log of logs) expect(log.map((l) => l.payload.seq)).toEqual(Array.from({ length: perUser }, (_, i) => i + 1));
     expect(resumedMs).toBeLessThanOrEqual(RESUME_WITHIN_MS);
   });
 });
